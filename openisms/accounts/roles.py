@@ -1,0 +1,61 @@
+"""The role → permission table: the one place that says who may do what.
+
+Permissions are domain actions named ``<area>.<action>``; they are checked with
+``user.has_perm(perm, obj)`` where ``obj`` is the organisation or an organisation-owned record,
+through ``openisms.accounts.backends.OrganizationRoleBackend``. UI, API and CLI all ask the
+same question, so they agree. Later apps add their actions here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    AUDITOR = "auditor", _("Auditor")
+    VIEWER = "viewer", _("Viewer")
+
+
+# Every permission, with what it allows.
+PERMISSIONS: dict[str, str] = {
+    "core.view_organization": "See the organisation and its dashboard.",
+    "core.view_auditlog": "Read the organisation's audit trail.",
+    "accounts.view_members": "See who belongs to the organisation and with which role.",
+    "accounts.manage_members": "Add and remove members, change roles.",
+    "accounts.change_organization": "Rename the organisation, require MFA.",
+    "accounts.use_api_tokens": "Create and revoke one's own API tokens.",
+}
+
+_READ = {"core.view_organization", "accounts.view_members", "accounts.use_api_tokens"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(PERMISSIONS),
+    Role.MANAGER: frozenset(_READ | {"core.view_auditlog"}),
+    Role.CONTRIBUTOR: frozenset(_READ),
+    # Auditors read everything in the organisation (including the trail) and write only
+    # audit findings; their access can expire (Membership.access_expires_at).
+    Role.AUDITOR: frozenset(_READ | {"core.view_auditlog"}),
+    Role.VIEWER: frozenset(_READ),
+}
+
+
+def role_has_perm(role: str | None, perm: str) -> bool:
+    if role is None:
+        return False
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def validate_table() -> list[str]:
+    """Problems with the table (used by a system check and a test)."""
+    problems = []
+    for role in Role:
+        if role not in ROLE_PERMISSIONS:
+            problems.append(f"role {role} has no permission set")
+    for role, perms in ROLE_PERMISSIONS.items():
+        for perm in perms - set(PERMISSIONS):
+            problems.append(f"role {role} grants unknown permission {perm}")
+    return problems

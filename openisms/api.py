@@ -1,0 +1,22 @@
+"""The REST API at /api/v1/: django-ninja, OpenAPI 3.1 at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+from ninja.throttling import AnonRateThrottle
+
+from openisms.accounts.api import router as accounts_router
+from openisms.core.api import install_error_handlers
+
+api = NinjaAPI(
+    title="OpenISMS API",
+    version="1",
+    description=(
+        "Every path under /orgs/{slug}/ is scoped to one organisation. Authenticate with "
+        "`Authorization: Bearer <token>` (create one with `openisms token create` or on the "
+        "API tokens page). Edits of versioned records need the version edited: `If-Match` "
+        "(stale → 412) or a `version` field (stale → 409)."
+    ),
+    urls_namespace="api",
+    throttle=[AnonRateThrottle("60/m")],
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)

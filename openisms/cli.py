@@ -1,0 +1,17 @@
+"""The ``openisms`` console script: Django's command line with OpenISMS settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openisms.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["openisms", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

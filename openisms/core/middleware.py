@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from openisms.core.context import audit_context, new_request_id
+
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (a sane incoming ``X-Request-ID`` is kept), returns it in the
+    response, and puts it with the client address into the audit context."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_ID.match(incoming) else new_request_id()
+        request.request_id = request_id  # type: ignore[attr-defined]
+        channel = "api" if request.path.startswith("/api/") else "web"
+        with audit_context(
+            request_id=request_id, ip=request.META.get("REMOTE_ADDR"), channel=channel
+        ):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

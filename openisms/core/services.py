@@ -1,0 +1,140 @@
+"""Generic writes for organisation-owned records: validate, lock optimistically, audit.
+
+Domain services call these instead of ``save()``/``delete()`` so that every create, update
+and delete writes exactly one audit event in the same transaction, and every edit of a
+``Versioned`` record is refused when made from a stale version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.db.models import F
+
+from openisms.core import audit
+from openisms.core.exceptions import ConflictError, PreconditionFailed
+from openisms.core.models import Versioned
+
+M = TypeVar("M", bound=models.Model)
+
+# Never copied into the audit trail.
+SECRET_FIELDS = frozenset({"password", "key_hash", "secret"})
+SKIPPED_FIELDS = frozenset({"version", "id"})
+
+
+def _audited_fields(instance: models.Model) -> list[models.Field]:
+    return [
+        f
+        for f in instance._meta.concrete_fields
+        if f.name not in SKIPPED_FIELDS and f.name not in SECRET_FIELDS
+    ]
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    return {f.attname: audit.to_jsonable(getattr(instance, f.attname)) for f in _audited_fields(instance)}
+
+
+def _organization_of(instance: models.Model) -> Any:
+    if instance._meta.label == "accounts.Organization":
+        return instance
+    return instance.organization  # type: ignore[attr-defined]
+
+
+def record_create(instance: M, *, actor: Any, action: str = "create") -> M:
+    with transaction.atomic():
+        instance.full_clean()
+        instance.save(force_insert=True)
+        changes = {name: [None, value] for name, value in snapshot(instance).items()}
+        audit.record(
+            organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+            changes=changes,
+        )
+    return instance
+
+
+def record_update(
+    instance: M,
+    *,
+    actor: Any,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+    if_match: bool = False,
+    action: str = "update",
+    exclude_validation: Iterable[str] = (),
+) -> M:
+    """Apply ``data`` to ``instance``, refusing stale edits of versioned records.
+
+    ``expected_version`` is the version the client edited; for ``Versioned`` models it is
+    compared in the UPDATE statement itself, so two concurrent edits cannot both succeed.
+    """
+    model = type(instance)
+    before = snapshot(instance)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=list(exclude_validation))
+    after = snapshot(instance)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    with transaction.atomic():
+        versioned = isinstance(instance, Versioned)
+        if versioned:
+            version = instance.version if expected_version is None else expected_version
+            values = {f.attname: getattr(instance, f.attname) for f in _fields_for(instance, data)}
+            updated = model._default_manager.filter(pk=instance.pk, version=version).update(
+                version=F("version") + 1, **values
+            )
+            if updated != 1:
+                current = (
+                    model._default_manager.filter(pk=instance.pk)
+                    .values_list("version", flat=True)
+                    .first()
+                )
+                error = PreconditionFailed if if_match else ConflictError
+                raise error(obj=instance, expected=version, current=current)
+            instance.version = version + 1  # type: ignore[attr-defined]
+        else:
+            instance.save(update_fields=[f.name for f in _fields_for(instance, data)])
+        if changes:
+            audit.record(
+                organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+                changes=changes,
+            )
+    return instance
+
+
+def _fields_for(instance: models.Model, data: Mapping[str, Any]) -> list[models.Field]:
+    names = set(data)
+    return [f for f in instance._meta.concrete_fields if f.name in names or f.attname in names]
+
+
+def record_delete(
+    instance: models.Model, *, actor: Any, expected_version: int | None = None, action: str = "delete"
+) -> None:
+    model = type(instance)
+    with transaction.atomic():
+        if isinstance(instance, Versioned) and expected_version is not None:
+            locked = model._default_manager.select_for_update().filter(
+                pk=instance.pk, version=expected_version
+            )
+            if not locked.exists():
+                current = (
+                    model._default_manager.filter(pk=instance.pk)
+                    .values_list("version", flat=True)
+                    .first()
+                )
+                raise ConflictError(obj=instance, expected=expected_version, current=current)
+        changes = {name: [value, None] for name, value in snapshot(instance).items()}
+        audit.record(
+            organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+            changes=changes,
+        )
+        instance.delete()
+
+
+def record_event(*, instance: models.Model, actor: Any, action: str, changes: Mapping[str, Any] | None = None) -> None:
+    """An event about a record that is not a field change (approval, token use...)."""
+    audit.record(
+        organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+        changes=changes,
+    )

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from openisms.api import api
+from openisms.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.HomeView.as_view(), name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("", include("openisms.core.urls")),
+    path("", include("openisms.accounts.urls")),
+]
