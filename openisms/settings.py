@@ -241,14 +241,25 @@ MEDIA_ROOT = DATA_DIR / "files"
 
 # Without an SMTP server configured, mail (password resets) is written to files to read.
 if os.environ.get("OPENISMS_EMAIL_HOST"):
-    EMAIL_HOST = os.environ["OPENISMS_EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("OPENISMS_EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = os.environ.get("OPENISMS_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("OPENISMS_EMAIL_PASSWORD", "")
-    EMAIL_USE_TLS = True
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["OPENISMS_EMAIL_HOST"],
+                "port": int(os.environ.get("OPENISMS_EMAIL_PORT", "587")),
+                "username": os.environ.get("OPENISMS_EMAIL_USER", ""),
+                "password": os.environ.get("OPENISMS_EMAIL_PASSWORD", ""),
+                "use_tls": True,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = DATA_DIR / "outbox"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+        }
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("OPENISMS_EMAIL_FROM", "openisms@localhost")
 
 # --- API --------------------------------------------------------------------------------------

@@ -1,10 +1,8 @@
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
@@ -164,7 +162,7 @@ def member_list(request: HttpRequest, slug: str) -> Any:
 def member_add(request: HttpRequest, slug: str, payload: MembershipIn) -> Any:
     org = org_scope(request, slug, "accounts.manage_members")
     membership = services.member_invite(organization=org, actor=request.user, **payload.model_dump())
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.patch("/orgs/{slug}/members/{member_id}/", response={200: MembershipOut, **WRITE_ERROR_RESPONSES}, summary="Change a member's role")
@@ -185,7 +183,7 @@ def member_remove(request: HttpRequest, slug: str, member_id: int) -> Any:
     org = org_scope(request, slug, "accounts.manage_members")
     membership = selectors.member_get(organization=org, pk=member_id)
     services.membership_remove(membership=membership, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/orgs/{slug}/audit-events/", response={200: list[AuditEventOut], **ERROR_RESPONSES}, tags=["audit trail"], summary="Audit trail")
@@ -212,6 +210,6 @@ def token_revoke(request: HttpRequest, slug: str, token_id: int) -> Any:
     org = org_scope(request, slug, "accounts.use_api_tokens")
     token = selectors.token_get(organization=org, user=request.user, pk=token_id)
     services.token_revoke(token=token, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
