@@ -144,8 +144,8 @@ TASKS = {
 # --- authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "openisms.accounts.backends.OrganizationRoleBackend",
     "openisms.accounts.backends.LoginBackend",
+    "openisms.accounts.backends.OrganizationRoleBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -1,0 +1,255 @@
+"""The guard for every route: each role × {own organisation, other organisation, a record of
+another organisation inside one's own, anonymous, expired auditor} × each declared method.
+
+Routes are discovered from the URL resolver and the OpenAPI schema. A route that is neither in
+ORG_ROUTES / API_ROUTES nor on an explicit, commented allow-list fails
+``test_every_route_is_covered``: add it here when you add a view or an API operation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from openisms.accounts import services
+from openisms.accounts.models import Membership
+from openisms.accounts.roles import Role, role_has_perm
+from openisms.accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from openisms.api import api
+
+
+@dataclass(frozen=True)
+class Spec:
+    perm: str
+    methods: tuple[str, ...] = ("GET",)
+    obj: str | None = None  # "membership" or "token": the route's pk names such a record
+    body: str = "{}"  # a valid body, so that the answer is about access, not validation
+
+
+# --- UI routes under /o/<org_slug>/ ----------------------------------------------------------
+ORG_ROUTES: dict[str, Spec] = {
+    "core:dashboard": Spec("core.view_organization"),
+    "core:auditlog": Spec("core.view_auditlog"),
+    "accounts:member_list": Spec("accounts.view_members"),
+    "accounts:member_add": Spec("accounts.manage_members", ("POST",)),
+    "accounts:member_role": Spec("accounts.manage_members", ("POST",), "membership"),
+    "accounts:member_remove": Spec("accounts.manage_members", ("POST",), "membership"),
+    "accounts:organization_settings": Spec("accounts.change_organization", ("GET", "POST")),
+    "accounts:token_list": Spec("accounts.use_api_tokens", ("GET", "POST")),
+    "accounts:token_revoke": Spec("accounts.use_api_tokens", ("POST",), "token"),
+}
+# Routes that need a signed-in user but no organisation.
+LOGIN_ROUTES = {"home"}
+# Public on purpose.
+PUBLIC_ROUTES = {
+    "healthz": "liveness probe for load balancers; says only 'ok'",
+    "readyz": "readiness probe; says whether the database is reachable and migrated",
+    "api:openapi-json": "the API description is public documentation",
+    "api:openapi-view": "interactive API docs (static files, no data)",
+}
+# allauth's authentication pages: open to anonymous by design (sign in, password reset) or bound
+# to the signed-in user's own account (MFA, password). None of them takes an organisation.
+PUBLIC_MODULE_PREFIXES = ("allauth.",)
+
+# --- API operations ---------------------------------------------------------------------------
+API_ROUTES: dict[tuple[str, str], Spec] = {
+    ("GET", "/api/v1/orgs/"): Spec("core.view_organization"),
+    ("GET", "/api/v1/orgs/{slug}/"): Spec("core.view_organization"),
+    ("PATCH", "/api/v1/orgs/{slug}/"): Spec(
+        "accounts.change_organization", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/members/"): Spec("accounts.view_members"),
+    ("POST", "/api/v1/orgs/{slug}/members/"): Spec(
+        "accounts.manage_members", body='{"email": "new@acme.test", "role": "viewer"}'
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec(
+        "accounts.manage_members", obj="membership", body='{"role": "auditor", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec("accounts.manage_members", obj="membership"),
+    ("GET", "/api/v1/orgs/{slug}/audit-events/"): Spec("core.view_auditlog"),
+    ("GET", "/api/v1/orgs/{slug}/tokens/"): Spec("accounts.use_api_tokens"),
+    ("DELETE", "/api/v1/orgs/{slug}/tokens/{token_id}/"): Spec("accounts.use_api_tokens", obj="token"),
+}
+# GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
+API_UNSCOPED = {("GET", "/api/v1/orgs/")}
+
+
+def _walk(patterns, namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            yield (f"{namespace}{p.name}" if p.name else None), p
+
+
+def ui_route_names() -> set[str]:
+    names = set()
+    for name, pattern in _walk(get_resolver().url_patterns):
+        module = getattr(pattern.callback, "__module__", "")
+        if module.startswith(PUBLIC_MODULE_PREFIXES):
+            continue
+        if name and name.startswith("api:") and name not in PUBLIC_ROUTES:
+            continue  # API operations are checked from the OpenAPI schema
+        names.add(name or f"<unnamed {pattern.pattern}>")
+    return names
+
+
+def api_operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {
+        (method.upper(), path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+def test_every_route_is_covered():
+    ui_uncovered = ui_route_names() - set(ORG_ROUTES) - LOGIN_ROUTES - set(PUBLIC_ROUTES)
+    api_uncovered = api_operations() - set(API_ROUTES)
+    assert not ui_uncovered, f"routes without authorisation tests: {sorted(ui_uncovered)}"
+    assert not api_uncovered, f"API operations without authorisation tests: {sorted(api_uncovered)}"
+
+
+def test_no_stale_entries():
+    assert set(ORG_ROUTES) | LOGIN_ROUTES | set(PUBLIC_ROUTES) <= ui_route_names()
+    assert set(API_ROUTES) <= api_operations()
+
+
+# --- the world ---------------------------------------------------------------------------------
+class World:
+    def __init__(self):
+        self.own = OrganizationFactory(slug="acme")
+        self.other = OrganizationFactory(slug="globex")
+        self.users = {}
+        for role in Role:
+            self.users[role.value] = UserFactory(email=f"{role.value}@acme.test")
+            MembershipFactory(organization=self.own, user=self.users[role.value], role=role)
+        self.users["expired_auditor"] = UserFactory(email="expired@acme.test")
+        MembershipFactory(
+            organization=self.own, user=self.users["expired_auditor"], role=Role.AUDITOR,
+            access_expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        self.target = MembershipFactory(organization=self.own, role=Role.VIEWER)
+        other_owner = UserFactory(email="owner@globex.test")
+        MembershipFactory(organization=self.other, user=other_owner, role=Role.OWNER)
+        self.other_target = MembershipFactory(organization=self.other, role=Role.VIEWER)
+        self.other_token = services.token_create(
+            organization=self.other, actor=other_owner, name="g"
+        ).token
+        self.secrets = {}
+        for key, user in self.users.items():
+            new = services.token_create(organization=self.own, actor=user, name=key)
+            self.secrets[key] = new.secret
+            if key == "expired_auditor":
+                self.expire_auditor = new
+        Membership.objects.filter(user=self.users["expired_auditor"]).update(
+            access_expires_at=timezone.now() - dt.timedelta(minutes=1)
+        )
+
+    def obj_pk(self, kind, *, user_key, foreign):
+        if kind == "membership":
+            return (self.other_target if foreign else self.target).pk
+        if foreign:
+            return self.other_token.pk
+        return self.users[user_key].api_tokens.get().pk
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+ACTORS = [r.value for r in Role]
+SCOPES = ["own", "other_org", "foreign_object", "anonymous", "expired_auditor"]
+
+
+def _ui_cases():
+    for name, spec in ORG_ROUTES.items():
+        for method in spec.methods:
+            for scope in SCOPES:
+                if scope == "foreign_object" and spec.obj is None:
+                    continue
+                actors = ACTORS if scope in ("own", "other_org", "foreign_object") else [None]
+                for actor in actors:
+                    yield pytest.param(name, method, scope, actor, id=f"{name}-{method}-{scope}-{actor}")
+
+
+@pytest.mark.parametrize(("name", "method", "scope", "actor"), list(_ui_cases()))
+def test_ui_route(client, world, name, method, scope, actor):
+    spec = ORG_ROUTES[name]
+    user_key = actor or ("expired_auditor" if scope == "expired_auditor" else None)
+    slug = world.other.slug if scope == "other_org" else world.own.slug
+    kwargs = {"org_slug": slug}
+    if spec.obj:
+        foreign = scope in ("other_org", "foreign_object")
+        kwargs["pk"] = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
+    if user_key:
+        client.force_login(world.users[user_key])
+    url = reverse(name, kwargs=kwargs)
+    response = client.generic(method, url)
+    status = response.status_code
+    if scope == "anonymous":
+        assert status == 302 and response["Location"].startswith("/accounts/login/"), status
+    elif scope in ("other_org", "expired_auditor"):
+        assert status == 404, status
+    elif not role_has_perm(actor, spec.perm):
+        assert status == 403, status
+    elif scope == "foreign_object":
+        assert status == 404, status
+    else:
+        assert status < 500 and status not in (401, 403, 404), status
+
+
+def test_home_needs_login(client, world):
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+    client.force_login(world.users["viewer"])
+    assert client.get("/")["Location"] == "/o/acme/"
+
+
+def _api_cases():
+    for (method, path), spec in API_ROUTES.items():
+        for scope in SCOPES:
+            if scope == "foreign_object" and spec.obj is None:
+                continue
+            if (method, path) in API_UNSCOPED and scope in ("other_org", "foreign_object"):
+                continue
+            actors = ACTORS if scope in ("own", "other_org", "foreign_object") else [None]
+            for actor in actors:
+                yield pytest.param(method, path, scope, actor, id=f"{method}{path}-{scope}-{actor}")
+
+
+@pytest.mark.parametrize(("method", "path", "scope", "actor"), list(_api_cases()))
+def test_api_operation(client, world, method, path, scope, actor):
+    spec = API_ROUTES[(method, path)]
+    user_key = actor or ("expired_auditor" if scope == "expired_auditor" else None)
+    slug = world.other.slug if scope == "other_org" else world.own.slug
+    foreign = scope in ("other_org", "foreign_object")
+    url = path.replace("{slug}", slug)
+    for param in ("member_id", "token_id"):
+        if "{" + param + "}" in url:
+            url = url.replace(
+                "{" + param + "}", str(world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign))
+            )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}
+    response = client.generic(method, url, data=spec.body, content_type="application/json", **headers)
+    status = response.status_code
+    if scope == "anonymous":
+        assert status == 401, status
+    elif scope == "expired_auditor":
+        assert status in (404,) if (method, path) not in API_UNSCOPED else status == 200, status
+        if (method, path) in API_UNSCOPED:
+            assert response.json() == []
+    elif scope == "other_org":
+        assert status == 404, status
+    elif not role_has_perm(actor, spec.perm):
+        assert status == 403, status
+    elif scope == "foreign_object":
+        assert status == 404, status
+    else:
+        assert status in (200, 201, 204), (status, response.content)
