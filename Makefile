@@ -43,8 +43,8 @@ serve: install
 	$(OPENISMS) serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: install
-	$(VENV)/bin/ruff check openisms tests bench
-	$(VENV)/bin/ruff format --check openisms tests bench
+	$(VENV)/bin/ruff check openisms tests bench conftest.py
+	$(VENV)/bin/ruff format --check openisms tests bench conftest.py
 	$(VENV)/bin/mypy openisms
 
 test: install

@@ -16,8 +16,8 @@ skipped=()
 step() { printf '\n== %s\n' "$*"; }
 
 step "ruff (lint and format)"
-$BIN/ruff check openisms tests bench
-$BIN/ruff format --check openisms tests bench
+$BIN/ruff check openisms tests bench conftest.py
+$BIN/ruff format --check openisms tests bench conftest.py
 
 step "mypy"
 $BIN/mypy openisms

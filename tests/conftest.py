@@ -37,7 +37,9 @@ def demo_server(tmp_path_factory) -> Iterator[str]:
     log = open(data_dir / "serve.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [OPENISMS, "serve", "--demo", "--port", str(port), "--workers", "2"],
-        env=process_env(data_dir), stdout=log, stderr=subprocess.STDOUT,
+        env=process_env(data_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

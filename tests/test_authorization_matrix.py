@@ -69,10 +69,14 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     ("PATCH", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec(
         "accounts.manage_members", obj="membership", body='{"role": "auditor", "version": 1}'
     ),
-    ("DELETE", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec("accounts.manage_members", obj="membership"),
+    ("DELETE", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec(
+        "accounts.manage_members", obj="membership"
+    ),
     ("GET", "/api/v1/orgs/{slug}/audit-events/"): Spec("core.view_auditlog"),
     ("GET", "/api/v1/orgs/{slug}/tokens/"): Spec("accounts.use_api_tokens"),
-    ("DELETE", "/api/v1/orgs/{slug}/tokens/{token_id}/"): Spec("accounts.use_api_tokens", obj="token"),
+    ("DELETE", "/api/v1/orgs/{slug}/tokens/{token_id}/"): Spec(
+        "accounts.use_api_tokens", obj="token"
+    ),
 }
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
 API_UNSCOPED = {("GET", "/api/v1/orgs/")}
@@ -132,7 +136,9 @@ class World:
             MembershipFactory(organization=self.own, user=self.users[role.value], role=role)
         self.users["expired_auditor"] = UserFactory(email="expired@acme.test")
         MembershipFactory(
-            organization=self.own, user=self.users["expired_auditor"], role=Role.AUDITOR,
+            organization=self.own,
+            user=self.users["expired_auditor"],
+            role=Role.AUDITOR,
             access_expires_at=timezone.now() + dt.timedelta(hours=1),
         )
         self.target = MembershipFactory(organization=self.own, role=Role.VIEWER)
@@ -177,7 +183,9 @@ def _ui_cases():
                     continue
                 actors = ACTORS if scope in ("own", "other_org", "foreign_object") else [None]
                 for actor in actors:
-                    yield pytest.param(name, method, scope, actor, id=f"{name}-{method}-{scope}-{actor}")
+                    yield pytest.param(
+                        name, method, scope, actor, id=f"{name}-{method}-{scope}-{actor}"
+                    )
 
 
 @pytest.mark.parametrize(("name", "method", "scope", "actor"), list(_ui_cases()))
@@ -234,10 +242,13 @@ def test_api_operation(client, world, method, path, scope, actor):
     for param in ("member_id", "token_id"):
         if "{" + param + "}" in url:
             url = url.replace(
-                "{" + param + "}", str(world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign))
+                "{" + param + "}",
+                str(world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)),
             )
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}
-    response = client.generic(method, url, data=spec.body, content_type="application/json", **headers)
+    response = client.generic(
+        method, url, data=spec.body, content_type="application/json", **headers
+    )
     status = response.status_code
     if scope == "anonymous":
         assert status == 401, status

@@ -18,11 +18,13 @@ pytestmark = pytest.mark.skipif(
 def test_worker_processes_queued_tasks(tmp_path):
     env = process_env(tmp_path)
     subprocess.run([OPENISMS, "demo"], env=env, check=True, capture_output=True)
-    enqueue = (
-        "from openisms.core.tasks import verify_audit_chains as t; print(t.enqueue().id)"
-    )
+    enqueue = "from openisms.core.tasks import verify_audit_chains as t; print(t.enqueue().id)"
     task_id = subprocess.run(
-        [OPENISMS, "shell", "--no-imports", "-c", enqueue], env=env, check=True, capture_output=True, text=True
+        [OPENISMS, "shell", "--no-imports", "-c", enqueue],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     subprocess.run([OPENISMS, "worker", "--batch"], env=env, check=True, capture_output=True)
     check = (
@@ -30,7 +32,11 @@ def test_worker_processes_queued_tasks(tmp_path):
         f"r = t.get_result('{task_id}'); print(r.status, r.return_value)"
     )
     out = subprocess.run(
-        [OPENISMS, "shell", "--no-imports", "-c", check], env=env, check=True, capture_output=True, text=True
+        [OPENISMS, "shell", "--no-imports", "-c", check],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert out.startswith("SUCCESSFUL")
     assert "'chains': 2" in out and "'broken': []" in out

@@ -14,6 +14,7 @@ from openisms.core.api import (
     etag,
     expected_version,
     org_scope,
+    request_actor,
 )
 from openisms.core.gate import organizations_for
 from openisms.core.selectors import AuditFilter, audit_event_list
@@ -122,8 +123,9 @@ class TokenOut(Schema):
     revoked_at: datetime | None
 
 
-
-@router.get("/orgs/", response={200: list[OrganizationOut], **ERROR_RESPONSES}, summary="My organisations")
+@router.get(
+    "/orgs/", response={200: list[OrganizationOut], **ERROR_RESPONSES}, summary="My organisations"
+)
 def organization_list(request: HttpRequest) -> Any:
     token = getattr(request, "api_token", None)
     orgs = organizations_for(request.user)
@@ -132,66 +134,109 @@ def organization_list(request: HttpRequest) -> Any:
     return list(orgs)
 
 
-@router.get("/orgs/{slug}/", response={200: OrganizationOut, **ERROR_RESPONSES}, summary="One organisation")
+@router.get(
+    "/orgs/{slug}/", response={200: OrganizationOut, **ERROR_RESPONSES}, summary="One organisation"
+)
 def organization_get(request: HttpRequest, slug: str, response: HttpResponse) -> Any:
     org = org_scope(request, slug)
     response["ETag"] = etag(org.version)
     return org
 
 
-@router.patch("/orgs/{slug}/", response={200: OrganizationOut, **WRITE_ERROR_RESPONSES}, summary="Change organisation settings")
-def organization_patch(request: HttpRequest, slug: str, payload: OrganizationPatch, response: HttpResponse) -> Any:
+@router.patch(
+    "/orgs/{slug}/",
+    response={200: OrganizationOut, **WRITE_ERROR_RESPONSES},
+    summary="Change organisation settings",
+)
+def organization_patch(
+    request: HttpRequest, slug: str, payload: OrganizationPatch, response: HttpResponse
+) -> Any:
     org = org_scope(request, slug, "accounts.change_organization")
     version, if_match = expected_version(request, payload.version)
     data = payload.model_dump(exclude_unset=True, exclude={"version"})
     org = services.organization_update(
-        organization=org, actor=request.user, version=version, if_match=if_match, **data
+        organization=org, actor=request_actor(request), version=version, if_match=if_match, **data
     )
     response["ETag"] = etag(org.version)
     return org
 
 
-@router.get("/orgs/{slug}/members/", response={200: list[MembershipOut], **ERROR_RESPONSES}, summary="Members")
+@router.get(
+    "/orgs/{slug}/members/",
+    response={200: list[MembershipOut], **ERROR_RESPONSES},
+    summary="Members",
+)
 @paginate(PageNumberPagination)
 def member_list(request: HttpRequest, slug: str) -> Any:
     org = org_scope(request, slug, "accounts.view_members")
     return selectors.member_list(organization=org)
 
 
-@router.post("/orgs/{slug}/members/", response={201: MembershipOut, **WRITE_ERROR_RESPONSES}, summary="Add a member")
+@router.post(
+    "/orgs/{slug}/members/",
+    response={201: MembershipOut, **WRITE_ERROR_RESPONSES},
+    summary="Add a member",
+)
 def member_add(request: HttpRequest, slug: str, payload: MembershipIn) -> Any:
     org = org_scope(request, slug, "accounts.manage_members")
-    membership = services.member_invite(organization=org, actor=request.user, **payload.model_dump())
+    membership = services.member_invite(
+        organization=org, actor=request_actor(request), **payload.model_dump()
+    )
     return Status(201, membership)
 
 
-@router.patch("/orgs/{slug}/members/{member_id}/", response={200: MembershipOut, **WRITE_ERROR_RESPONSES}, summary="Change a member's role")
-def member_patch(request: HttpRequest, slug: str, member_id: int, payload: MembershipPatch, response: HttpResponse) -> Any:
+@router.patch(
+    "/orgs/{slug}/members/{member_id}/",
+    response={200: MembershipOut, **WRITE_ERROR_RESPONSES},
+    summary="Change a member's role",
+)
+def member_patch(
+    request: HttpRequest,
+    slug: str,
+    member_id: int,
+    payload: MembershipPatch,
+    response: HttpResponse,
+) -> Any:
     org = org_scope(request, slug, "accounts.manage_members")
     membership = selectors.member_get(organization=org, pk=member_id)
     version, if_match = expected_version(request, payload.version)
     membership = services.membership_change_role(
-        membership=membership, actor=request.user, role=payload.role, version=version,
-        access_expires_at=payload.access_expires_at, if_match=if_match,
+        membership=membership,
+        actor=request_actor(request),
+        role=payload.role,
+        version=version,
+        access_expires_at=payload.access_expires_at,
+        if_match=if_match,
     )
     response["ETag"] = etag(membership.version)
     return membership
 
 
-@router.delete("/orgs/{slug}/members/{member_id}/", response={204: None, **WRITE_ERROR_RESPONSES}, summary="Remove a member")
+@router.delete(
+    "/orgs/{slug}/members/{member_id}/",
+    response={204: None, **WRITE_ERROR_RESPONSES},
+    summary="Remove a member",
+)
 def member_remove(request: HttpRequest, slug: str, member_id: int) -> Any:
     org = org_scope(request, slug, "accounts.manage_members")
     membership = selectors.member_get(organization=org, pk=member_id)
-    services.membership_remove(membership=membership, actor=request.user)
+    services.membership_remove(membership=membership, actor=request_actor(request))
     return Status(204, None)
 
 
-@router.get("/orgs/{slug}/audit-events/", response={200: list[AuditEventOut], **ERROR_RESPONSES}, tags=["audit trail"], summary="Audit trail")
+@router.get(
+    "/orgs/{slug}/audit-events/",
+    response={200: list[AuditEventOut], **ERROR_RESPONSES},
+    tags=["audit trail"],
+    summary="Audit trail",
+)
 @paginate(PageNumberPagination)
 def audit_event_list_api(request: HttpRequest, slug: str, filters: Query[AuditQuery]) -> Any:
     org = org_scope(request, slug, "core.view_auditlog")
     f = AuditFilter(
-        action=filters.action, object_type=filters.object_type, object_id=filters.object_id,
+        action=filters.action,
+        object_type=filters.object_type,
+        object_id=filters.object_id,
         actor=filters.actor,
         since=filters.since.date() if filters.since else None,
         until=filters.until.date() if filters.until else None,
@@ -199,17 +244,25 @@ def audit_event_list_api(request: HttpRequest, slug: str, filters: Query[AuditQu
     return audit_event_list(organization=org, filters=f)
 
 
-@router.get("/orgs/{slug}/tokens/", response={200: list[TokenOut], **ERROR_RESPONSES}, tags=["API tokens"], summary="My API tokens")
+@router.get(
+    "/orgs/{slug}/tokens/",
+    response={200: list[TokenOut], **ERROR_RESPONSES},
+    tags=["API tokens"],
+    summary="My API tokens",
+)
 def token_list(request: HttpRequest, slug: str) -> Any:
     org = org_scope(request, slug, "accounts.use_api_tokens")
-    return list(selectors.token_list(organization=org, user=request.user))
+    return list(selectors.token_list(organization=org, user=request_actor(request)))
 
 
-@router.delete("/orgs/{slug}/tokens/{token_id}/", response={204: None, **WRITE_ERROR_RESPONSES}, tags=["API tokens"], summary="Revoke one of my API tokens")
+@router.delete(
+    "/orgs/{slug}/tokens/{token_id}/",
+    response={204: None, **WRITE_ERROR_RESPONSES},
+    tags=["API tokens"],
+    summary="Revoke one of my API tokens",
+)
 def token_revoke(request: HttpRequest, slug: str, token_id: int) -> Any:
     org = org_scope(request, slug, "accounts.use_api_tokens")
-    token = selectors.token_get(organization=org, user=request.user, pk=token_id)
-    services.token_revoke(token=token, actor=request.user)
+    token = selectors.token_get(organization=org, user=request_actor(request), pk=token_id)
+    services.token_revoke(token=token, actor=request_actor(request))
     return Status(204, None)
-
-

@@ -13,6 +13,28 @@ class AccountsConfig(AppConfig):
         from openisms.core.nav import NavItem, register
 
         admin = _("Administration")
-        register(NavItem("members", _("Members"), "accounts:member_list", "accounts.view_members", 910, admin))
-        register(NavItem("tokens", _("API tokens"), "accounts:token_list", "accounts.use_api_tokens", 920, admin))
-        register(NavItem("settings", _("Settings"), "accounts:organization_settings", "accounts.change_organization", 930, admin))
+        register(
+            NavItem(
+                "members", _("Members"), "accounts:member_list", "accounts.view_members", 910, admin
+            )
+        )
+        register(
+            NavItem(
+                "tokens",
+                _("API tokens"),
+                "accounts:token_list",
+                "accounts.use_api_tokens",
+                920,
+                admin,
+            )
+        )
+        register(
+            NavItem(
+                "settings",
+                _("Settings"),
+                "accounts:organization_settings",
+                "accounts.change_organization",
+                930,
+                admin,
+            )
+        )

@@ -55,7 +55,7 @@ def validate_table() -> list[str]:
     for role in Role:
         if role not in ROLE_PERMISSIONS:
             problems.append(f"role {role} has no permission set")
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role_name, perms in ROLE_PERMISSIONS.items():
         for perm in perms - set(PERMISSIONS):
-            problems.append(f"role {role} grants unknown permission {perm}")
+            problems.append(f"role {role_name} grants unknown permission {perm}")
     return problems

@@ -21,17 +21,21 @@ from openisms.core import audit
 from openisms.core.gate import require
 from openisms.core.services import record_create, record_delete, record_event, record_update
 
-TOKEN_PREFIX = "oism_"
+TOKEN_PREFIX = "oism_"  # noqa: S105 (a prefix, not a secret)
 
 
 # --- organisations --------------------------------------------------------------------------
 
 
-def organization_create(*, slug: str, name: str, actor: Any = None, owner: User | None = None) -> Organization:
+def organization_create(
+    *, slug: str, name: str, actor: Any = None, owner: User | None = None
+) -> Organization:
     """Create an organisation (CLI and demo; there is no self-service sign-up)."""
     with transaction.atomic():
         if Organization.objects.filter(slug=slug).exists():
-            raise ValidationError({"slug": _("An organisation with slug “%s” already exists.") % slug})
+            raise ValidationError(
+                {"slug": _("An organisation with slug “%s” already exists.") % slug}
+            )
         org = record_create(Organization(slug=slug, name=name), actor=actor)
         if owner is not None:
             membership_add(organization=org, actor=actor, user=owner, role=Role.OWNER, check=False)
@@ -39,7 +43,12 @@ def organization_create(*, slug: str, name: str, actor: Any = None, owner: User 
 
 
 def organization_update(
-    *, organization: Organization, actor: User, version: int | None, if_match: bool = False, **data: Any
+    *,
+    organization: Organization,
+    actor: User,
+    version: int | None,
+    if_match: bool = False,
+    **data: Any,
 ) -> Organization:
     require(actor, "accounts.change_organization", organization)
     allowed = {"name", "require_mfa"}
@@ -54,7 +63,9 @@ def organization_update(
 # --- users ----------------------------------------------------------------------------------
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "", actor: Any = None) -> User:
+def user_create(
+    *, email: str, password: str | None, full_name: str = "", actor: Any = None
+) -> User:
     email = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with e-mail %s already exists.") % email})
@@ -230,18 +241,18 @@ def user_has_mfa(user: User) -> bool:
 # --- authentication events ------------------------------------------------------------------
 
 
-def auth_event_record(
-    *, user: User | None, email: str, action: str, by_user: bool = True
-) -> None:
+def auth_event_record(*, user: User | None, email: str, action: str, by_user: bool = True) -> None:
     """Login, logout and failed login: one event in each organisation the user belongs to
     (their auditors see it), or in the global chain for an unknown account."""
     with transaction.atomic():
-        org_ids = list(
-            Membership.objects.filter(user=user).values_list("organization_id", flat=True)
-        ) if user is not None else []
+        org_ids = (
+            list(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+            if user is not None
+            else []
+        )
         actor = user if by_user else None
         label = None if by_user else "anonymous"
-        target = {
+        target: dict[str, Any] = {
             "object_type": "accounts.user",
             "object_id": str(user.pk) if user else "",
             "object_repr": email[:255],
@@ -269,6 +280,9 @@ def member_invite(
         if user is None:
             user = user_create(email=email, password=None, full_name=full_name, actor=actor)
         return membership_add(
-            organization=organization, actor=actor, user=user, role=role,
+            organization=organization,
+            actor=actor,
+            user=user,
+            role=role,
             access_expires_at=access_expires_at,
         )

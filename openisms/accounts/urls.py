@@ -7,7 +7,11 @@ app_name = "accounts"
 urlpatterns = [
     path("o/<slug:org_slug>/members/", views.MemberListView.as_view(), name="member_list"),
     path("o/<slug:org_slug>/members/add/", views.MemberAddView.as_view(), name="member_add"),
-    path("o/<slug:org_slug>/members/<int:pk>/role/", views.MemberRoleView.as_view(), name="member_role"),
+    path(
+        "o/<slug:org_slug>/members/<int:pk>/role/",
+        views.MemberRoleView.as_view(),
+        name="member_role",
+    ),
     path(
         "o/<slug:org_slug>/members/<int:pk>/remove/",
         views.MemberRemoveView.as_view(),

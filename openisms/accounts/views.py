@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -32,9 +30,17 @@ class MemberListView(OrgScopedMixin, View):
     def render(self, add_form: MemberAddForm, status: int = 200) -> HttpResponse:
         members = list(selectors.member_list(organization=self.organization))
         rows = [
-            {"member": m, "form": MemberRoleForm(initial={
-                "role": m.role, "version": m.version, "access_expires_at": m.access_expires_at
-            }, prefix=f"m{m.pk}")}
+            {
+                "member": m,
+                "form": MemberRoleForm(
+                    initial={
+                        "role": m.role,
+                        "version": m.version,
+                        "access_expires_at": m.access_expires_at,
+                    },
+                    prefix=f"m{m.pk}",
+                ),
+            }
             for m in members
         ]
         can_manage = self.request.user.has_perm("accounts.manage_members", self.organization)
@@ -53,7 +59,9 @@ class MemberAddView(OrgScopedMixin, View):
         form = MemberAddForm(request.POST)
         if form.is_valid():
             try:
-                services.member_invite(organization=self.organization, actor=request.user, **form.cleaned_data)
+                services.member_invite(
+                    organization=self.organization, actor=self.actor, **form.cleaned_data
+                )
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
@@ -76,7 +84,9 @@ class MemberRoleView(OrgScopedMixin, View):
         if form.is_valid():
             try:
                 services.membership_change_role(
-                    membership=member, actor=request.user, role=form.cleaned_data["role"],
+                    membership=member,
+                    actor=self.actor,
+                    role=form.cleaned_data["role"],
                     version=form.cleaned_data["version"],
                     access_expires_at=form.cleaned_data["access_expires_at"],
                 )
@@ -85,17 +95,22 @@ class MemberRoleView(OrgScopedMixin, View):
                 status = 409 if isinstance(exc, ConflictError) else 422
             else:
                 messages.success(request, _("Role of %s changed.") % member.user.email)
-                form = MemberRoleForm(initial={
-                    "role": member.role, "version": member.version,
-                    "access_expires_at": member.access_expires_at,
-                }, prefix=f"m{member.pk}")
+                form = MemberRoleForm(
+                    initial={
+                        "role": member.role,
+                        "version": member.version,
+                        "access_expires_at": member.access_expires_at,
+                    },
+                    prefix=f"m{member.pk}",
+                )
         else:
             status = 422
         if not getattr(request, "htmx", False):
             if status == 200:
                 return redirect("accounts:member_list", org_slug=org_slug)
-            for error in form.non_field_errors():
-                messages.error(request, error)
+            for field_errors in form.errors.values():
+                for error in field_errors:
+                    messages.error(request, str(error))
             return redirect("accounts:member_list", org_slug=org_slug)
         return render(
             request,
@@ -111,10 +126,10 @@ class MemberRemoveView(OrgScopedMixin, View):
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         member = selectors.member_get(organization=self.organization, pk=pk)
         try:
-            services.membership_remove(membership=member, actor=request.user)
+            services.membership_remove(membership=member, actor=self.actor)
         except ValidationError as exc:
             for message in exc.messages:
-                messages.error(request, message)
+                messages.error(request, str(message))
         else:
             messages.success(request, _("%s was removed.") % member.user.email)
         return redirect("accounts:member_list", org_slug=org_slug)
@@ -139,7 +154,7 @@ class OrganizationSettingsView(OrgScopedMixin, View):
             version = data.pop("version")
             try:
                 services.organization_update(
-                    organization=self.organization, actor=request.user, version=version, **data
+                    organization=self.organization, actor=self.actor, version=version, **data
                 )
             except (ValidationError, ConflictError) as exc:
                 add_service_error(form, exc)
@@ -162,7 +177,7 @@ class TokenListView(OrgScopedMixin, View):
         if form.is_valid():
             try:
                 new = services.token_create(
-                    organization=self.organization, actor=request.user, **form.cleaned_data
+                    organization=self.organization, actor=self.actor, **form.cleaned_data
                 )
             except ValidationError as exc:
                 add_service_error(form, exc)
@@ -170,8 +185,10 @@ class TokenListView(OrgScopedMixin, View):
                 return self.render(TokenCreateForm(), new_secret=new.secret, status=201)
         return self.render(form, status=422)
 
-    def render(self, form: TokenCreateForm, new_secret: str = "", status: int = 200) -> HttpResponse:
-        tokens = selectors.token_list(organization=self.organization, user=self.request.user)
+    def render(
+        self, form: TokenCreateForm, new_secret: str = "", status: int = 200
+    ) -> HttpResponse:
+        tokens = selectors.token_list(organization=self.organization, user=self.actor)
         response = render(
             self.request,
             self.template_name,
@@ -186,9 +203,7 @@ class TokenRevokeView(OrgScopedMixin, View):
     permission_required = "accounts.use_api_tokens"
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-        token = selectors.token_get(organization=self.organization, user=request.user, pk=pk)
-        services.token_revoke(token=token, actor=request.user)
+        token = selectors.token_get(organization=self.organization, user=self.actor, pk=pk)
+        services.token_revoke(token=token, actor=self.actor)
         messages.success(request, _("Token “%s” revoked.") % token.name)
         return redirect("accounts:token_list", org_slug=org_slug)
-
-

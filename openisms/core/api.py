@@ -32,15 +32,25 @@ class ErrorOut(Schema):
 
 
 ERROR_RESPONSES: dict[int, Any] = {
-    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
 }
 WRITE_ERROR_RESPONSES: dict[int, Any] = {
-    **ERROR_RESPONSES, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut,
+    **ERROR_RESPONSES,
+    409: ErrorOut,
+    412: ErrorOut,
+    428: ErrorOut,
 }
 
 
 def error_response(
-    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
     details: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
     body = {"error": {"status": status, "code": code, "message": message, "details": details or []}}
@@ -58,6 +68,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DjangoValidationError)
     def _domain_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        details: list[dict[str, Any]]
         if hasattr(exc, "error_dict"):
             details = [
                 {"loc": ["body", field], "message": str(m)}
@@ -66,7 +77,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             ]
         else:
             details = [{"loc": ["body"], "message": str(m)} for m in exc.messages]
-        message = details[0]["message"] if details else "Invalid input."
+        message = str(details[0]["message"]) if details else "Invalid input."
         return error_response(api, request, 422, "validation_error", message, details)
 
     @api.exception_handler(Http404)
@@ -88,7 +99,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(PreconditionRequired)
     def _precondition_required(request: HttpRequest, exc: PreconditionRequired) -> HttpResponse:
         return error_response(
-            api, request, 428, "precondition_required",
+            api,
+            request,
+            428,
+            "precondition_required",
             "Send the version you edited: an If-Match header or a 'version' field.",
         )
 
@@ -113,6 +127,11 @@ def org_scope(request: HttpRequest, slug: str, perm: str = "core.view_organizati
     return org
 
 
+def request_actor(request: HttpRequest) -> Any:
+    """The authenticated caller (token or session); auth has run before any handler."""
+    return request.user
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -124,7 +143,7 @@ def expected_version(request: HttpRequest, body_version: int | None) -> tuple[in
     if header:
         value = header.removeprefix("W/").strip('"')
         if not value.isdigit():
-            raise HttpError(412, "If-Match must be the record's version, e.g. \"3\".")
+            raise HttpError(412, 'If-Match must be the record\'s version, e.g. "3".')
         return int(value), True
     if body_version is None:
         raise PreconditionRequired()

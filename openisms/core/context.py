@@ -18,11 +18,11 @@ class AuditContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_current: ContextVar[AuditContext] = ContextVar("openisms_audit_context", default=AuditContext())
+_current: ContextVar[AuditContext | None] = ContextVar("openisms_audit_context", default=None)
 
 
 def current() -> AuditContext:
-    return _current.get()
+    return _current.get() or AuditContext()
 
 
 def new_request_id() -> str:
@@ -31,7 +31,7 @@ def new_request_id() -> str:
 
 @contextmanager
 def audit_context(*, request_id: str | None = None, **extra: Any) -> Iterator[AuditContext]:
-    base = _current.get()
+    base = current()
     ctx = replace(
         base,
         request_id=request_id or base.request_id or new_request_id(),

@@ -12,7 +12,7 @@ The tenant model is named, not imported, so that ``core`` stays below ``accounts
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -21,8 +21,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-M = TypeVar("M", bound=models.Model)
 
 
 def _organization_model() -> type[models.Model]:
@@ -34,14 +32,14 @@ def current_memberships(user: Any) -> QuerySet:
     membership = apps.get_model("accounts", "Membership")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return membership.objects.none()
-    return membership.objects.filter(user=user).filter(
+    return membership._default_manager.filter(user=user).filter(
         Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())
     )
 
 
 def organizations_for(user: Any) -> QuerySet:
     org_ids = current_memberships(user).values("organization_id")
-    return _organization_model().objects.filter(pk__in=org_ids).order_by("name")
+    return _organization_model()._default_manager.filter(pk__in=org_ids).order_by("name")
 
 
 def organization_for(user: Any, slug: str, *, token: Any = None) -> Any:
@@ -53,14 +51,16 @@ def organization_for(user: Any, slug: str, *, token: Any = None) -> Any:
     return org
 
 
-def scoped(model_or_qs: type[M] | QuerySet[M], org: Any) -> QuerySet[M]:
+def scoped[M: models.Model](model_or_qs: type[M] | QuerySet[M], org: Any) -> QuerySet[M]:
     qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs._default_manager.all()
     if qs.model._meta.label == "accounts.Organization":
         return qs.filter(pk=org.pk)
     return qs.filter(organization=org)
 
 
-def get_scoped_or_404(model_or_qs: type[M] | QuerySet[M], org: Any, **lookup: Any) -> M:
+def get_scoped_or_404[M: models.Model](
+    model_or_qs: type[M] | QuerySet[M], org: Any, **lookup: Any
+) -> M:
     obj = scoped(model_or_qs, org).filter(**lookup).first()
     if obj is None:
         raise Http404(_("Not found."))

@@ -90,7 +90,9 @@ class AuditEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "-seq"], name="audit_event_org_seq"),
-            models.Index(fields=["organization", "object_type", "object_id"], name="audit_event_obj"),
+            models.Index(
+                fields=["organization", "object_type", "object_id"], name="audit_event_obj"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def audit_event_list(*, organization: Any, filters: AuditFilter | None = None) -> QuerySet[AuditEvent]:
+def audit_event_list(
+    *, organization: Any, filters: AuditFilter | None = None
+) -> QuerySet[AuditEvent]:
     """The organisation's events, newest first, narrowed by ``filters``."""
     qs = scoped(AuditEvent, organization).order_by("-seq")
     f = filters or AuditFilter()

@@ -8,7 +8,7 @@ and delete writes exactly one audit event in the same transaction, and every edi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
@@ -16,8 +16,6 @@ from django.db.models import F
 from openisms.core import audit
 from openisms.core.exceptions import ConflictError, PreconditionFailed
 from openisms.core.models import Versioned
-
-M = TypeVar("M", bound=models.Model)
 
 # Never copied into the audit trail.
 SECRET_FIELDS = frozenset({"password", "key_hash", "secret"})
@@ -33,7 +31,10 @@ def _audited_fields(instance: models.Model) -> list[models.Field]:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    return {f.attname: audit.to_jsonable(getattr(instance, f.attname)) for f in _audited_fields(instance)}
+    return {
+        f.attname: audit.to_jsonable(getattr(instance, f.attname))
+        for f in _audited_fields(instance)
+    }
 
 
 def _organization_of(instance: models.Model) -> Any:
@@ -42,19 +43,22 @@ def _organization_of(instance: models.Model) -> Any:
     return instance.organization  # type: ignore[attr-defined]
 
 
-def record_create(instance: M, *, actor: Any, action: str = "create") -> M:
+def record_create[M: models.Model](instance: M, *, actor: Any, action: str = "create") -> M:
     with transaction.atomic():
         instance.full_clean()
         instance.save(force_insert=True)
         changes = {name: [None, value] for name, value in snapshot(instance).items()}
         audit.record(
-            organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+            organization=_organization_of(instance),
+            actor=actor,
+            action=action,
+            obj=instance,
             changes=changes,
         )
     return instance
 
 
-def record_update(
+def record_update[M: models.Model](
     instance: M,
     *,
     actor: Any,
@@ -79,7 +83,8 @@ def record_update(
     with transaction.atomic():
         versioned = isinstance(instance, Versioned)
         if versioned:
-            version = instance.version if expected_version is None else expected_version
+            current_version: int = getattr(instance, "version")  # noqa: B009
+            version = current_version if expected_version is None else expected_version
             values = {f.attname: getattr(instance, f.attname) for f in _fields_for(instance, data)}
             updated = model._default_manager.filter(pk=instance.pk, version=version).update(
                 version=F("version") + 1, **values
@@ -97,7 +102,10 @@ def record_update(
             instance.save(update_fields=[f.name for f in _fields_for(instance, data)])
         if changes:
             audit.record(
-                organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+                organization=_organization_of(instance),
+                actor=actor,
+                action=action,
+                obj=instance,
                 changes=changes,
             )
     return instance
@@ -109,7 +117,11 @@ def _fields_for(instance: models.Model, data: Mapping[str, Any]) -> list[models.
 
 
 def record_delete(
-    instance: models.Model, *, actor: Any, expected_version: int | None = None, action: str = "delete"
+    instance: models.Model,
+    *,
+    actor: Any,
+    expected_version: int | None = None,
+    action: str = "delete",
 ) -> None:
     model = type(instance)
     with transaction.atomic():
@@ -126,15 +138,23 @@ def record_delete(
                 raise ConflictError(obj=instance, expected=expected_version, current=current)
         changes = {name: [value, None] for name, value in snapshot(instance).items()}
         audit.record(
-            organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+            organization=_organization_of(instance),
+            actor=actor,
+            action=action,
+            obj=instance,
             changes=changes,
         )
         instance.delete()
 
 
-def record_event(*, instance: models.Model, actor: Any, action: str, changes: Mapping[str, Any] | None = None) -> None:
+def record_event(
+    *, instance: models.Model, actor: Any, action: str, changes: Mapping[str, Any] | None = None
+) -> None:
     """An event about a record that is not a field change (approval, token use...)."""
     audit.record(
-        organization=_organization_of(instance), actor=actor, action=action, obj=instance,
+        organization=_organization_of(instance),
+        actor=actor,
+        action=action,
+        obj=instance,
         changes=changes,
     )

@@ -33,6 +33,11 @@ class OrgScopedMixin(LoginRequiredMixin):
     request: HttpRequest
     organization: Any
 
+    @property
+    def actor(self) -> Any:
+        """The signed-in user (dispatch has made sure there is one)."""
+        return self.request.user
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
@@ -46,7 +51,9 @@ class OrgScopedMixin(LoginRequiredMixin):
         if org.require_mfa and not is_mfa_enabled(request.user):
             messages.warning(
                 request,
-                _("%(org)s requires two-factor authentication. Set up an authenticator app to continue.")
+                _(
+                    "%(org)s requires two-factor authentication. Set up an authenticator app to continue."
+                )
                 % {"org": org.name},
             )
             return redirect("mfa_activate_totp")
@@ -76,7 +83,7 @@ class DashboardView(OrgTemplateView):
 
         ctx = super().get_context_data(**kwargs)
         members = scoped(apps.get_model("accounts", "Membership"), self.organization)
-        user = self.request.user
+        user = self.actor
         ctx["my_membership"] = members.filter(user=user).first()
         ctx["member_count"] = members.count()
         if user.has_perm("core.view_auditlog", self.organization):
@@ -89,8 +96,12 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(required=False, label=gettext_lazy("Record type"))
     object_id = forms.CharField(required=False, label=gettext_lazy("Record id"), max_length=64)
     actor = forms.CharField(required=False, label=gettext_lazy("Actor"), max_length=254)
-    since = forms.DateField(required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class AuditEventListView(OrgScopedMixin, View):

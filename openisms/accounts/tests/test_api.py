@@ -46,20 +46,28 @@ class TestOrganization:
         r = client.get("/api/v1/orgs/acme/", HTTP_AUTHORIZATION="Bearer oism_bad_token")
         assert_error_shape(r, 401, "not_authenticated")
 
-    def test_list_with_token_shows_only_its_organisation(self, client, org, other_org, owner, token):
+    def test_list_with_token_shows_only_its_organisation(
+        self, client, org, other_org, owner, token
+    ):
         MembershipFactory(organization=other_org, user=owner, role="owner")
         assert [o["slug"] for o in client.get("/api/v1/orgs/", **auth(token)).json()] == ["acme"]
 
     def test_patch_with_if_match(self, client, org, token):
         r = client.patch(
-            "/api/v1/orgs/acme/", {"name": "Acme 2"}, content_type="application/json",
-            HTTP_IF_MATCH='"1"', **auth(token),
+            "/api/v1/orgs/acme/",
+            {"name": "Acme 2"},
+            content_type="application/json",
+            HTTP_IF_MATCH='"1"',
+            **auth(token),
         )
         assert r.status_code == 200, r.content
         assert r.json()["version"] == 2 and r["ETag"] == '"2"'
         stale = client.patch(
-            "/api/v1/orgs/acme/", {"name": "Acme 3"}, content_type="application/json",
-            HTTP_IF_MATCH='"1"', **auth(token),
+            "/api/v1/orgs/acme/",
+            {"name": "Acme 3"},
+            content_type="application/json",
+            HTTP_IF_MATCH='"1"',
+            **auth(token),
         )
         assert_error_shape(stale, 412, "precondition_failed")
         org.refresh_from_db()
@@ -69,26 +77,38 @@ class TestOrganization:
         org.version = 5
         org.save()
         r = client.patch(
-            "/api/v1/orgs/acme/", {"name": "X", "version": 4}, content_type="application/json",
+            "/api/v1/orgs/acme/",
+            {"name": "X", "version": 4},
+            content_type="application/json",
             **auth(token),
         )
         assert_error_shape(r, 409, "conflict")
         assert r.json()["error"]["details"][0]["message"] == "current version: 5"
 
     def test_patch_without_version_is_428(self, client, org, token):
-        r = client.patch("/api/v1/orgs/acme/", {"name": "X"}, content_type="application/json", **auth(token))
+        r = client.patch(
+            "/api/v1/orgs/acme/", {"name": "X"}, content_type="application/json", **auth(token)
+        )
         assert_error_shape(r, 428, "precondition_required")
 
     def test_patch_refuses_unknown_and_read_only_fields(self, client, org, token):
-        for body in ({"slug": "hijack", "version": 1}, {"version": 1, "created_at": "2020-01-01T00:00:00Z"}):
-            r = client.patch("/api/v1/orgs/acme/", body, content_type="application/json", **auth(token))
+        for body in (
+            {"slug": "hijack", "version": 1},
+            {"version": 1, "created_at": "2020-01-01T00:00:00Z"},
+        ):
+            r = client.patch(
+                "/api/v1/orgs/acme/", body, content_type="application/json", **auth(token)
+            )
             assert_error_shape(r, 422, "validation_error")
         org.refresh_from_db()
         assert org.slug == "acme" and org.version == 1
 
     def test_validation_error_names_the_field(self, client, org, token):
         r = client.patch(
-            "/api/v1/orgs/acme/", {"name": "", "version": 1}, content_type="application/json", **auth(token)
+            "/api/v1/orgs/acme/",
+            {"name": "", "version": 1},
+            content_type="application/json",
+            **auth(token),
         )
         assert_error_shape(r, 422, "validation_error")
         assert r.json()["error"]["details"][0]["loc"] == ["body", "payload", "name"]
@@ -97,7 +117,10 @@ class TestOrganization:
         viewer = member(org, "viewer")
         secret = services.token_create(organization=org, actor=viewer, name="t").secret
         r = client.patch(
-            "/api/v1/orgs/acme/", {"name": "X", "version": 1}, content_type="application/json", **auth(secret)
+            "/api/v1/orgs/acme/",
+            {"name": "X", "version": 1},
+            content_type="application/json",
+            **auth(secret),
         )
         assert_error_shape(r, 403, "permission_denied")
 
@@ -111,7 +134,9 @@ class TestMembers:
         r = client.get("/api/v1/orgs/acme/members/?page_size=100000", **auth(token))
         assert len(r.json()["items"]) == 6  # capped at the maximum page size, not refused
 
-    @pytest.mark.parametrize("path", ["/api/v1/orgs/acme/members/", "/api/v1/orgs/acme/audit-events/"])
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/orgs/acme/members/", "/api/v1/orgs/acme/audit-events/"]
+    )
     def test_list_query_count_does_not_grow_with_rows(self, client, org, owner, token, path):
         def count_queries():
             client.get(path, **auth(token))  # token-use audit happens on first use only
@@ -120,22 +145,30 @@ class TestMembers:
             return len(ctx.captured_queries)
 
         for _ in range(3):
-            services.member_invite(organization=org, actor=owner, email=UserFactory.build().email, role="viewer")
+            services.member_invite(
+                organization=org, actor=owner, email=UserFactory.build().email, role="viewer"
+            )
         few = count_queries()
         for _ in range(27):
-            services.member_invite(organization=org, actor=owner, email=UserFactory.build().email, role="viewer")
+            services.member_invite(
+                organization=org, actor=owner, email=UserFactory.build().email, role="viewer"
+            )
         assert count_queries() == few
 
     def test_add_change_remove(self, client, org, owner, token):
         r = client.post(
-            "/api/v1/orgs/acme/members/", {"email": "new@acme.test", "role": "auditor"},
-            content_type="application/json", **auth(token),
+            "/api/v1/orgs/acme/members/",
+            {"email": "new@acme.test", "role": "auditor"},
+            content_type="application/json",
+            **auth(token),
         )
         assert r.status_code == 201, r.content
         mid = r.json()["id"]
         r = client.patch(
-            f"/api/v1/orgs/acme/members/{mid}/", {"role": "viewer", "version": 1},
-            content_type="application/json", **auth(token),
+            f"/api/v1/orgs/acme/members/{mid}/",
+            {"role": "viewer", "version": 1},
+            content_type="application/json",
+            **auth(token),
         )
         assert r.json()["role"] == "viewer"
         assert client.delete(f"/api/v1/orgs/acme/members/{mid}/", **auth(token)).status_code == 204
@@ -145,16 +178,20 @@ class TestMembers:
 
     def test_unknown_role_is_422(self, client, org, token):
         r = client.post(
-            "/api/v1/orgs/acme/members/", {"email": "x@acme.test", "role": "admin"},
-            content_type="application/json", **auth(token),
+            "/api/v1/orgs/acme/members/",
+            {"email": "x@acme.test", "role": "admin"},
+            content_type="application/json",
+            **auth(token),
         )
         assert_error_shape(r, 422, "validation_error")
 
     def test_other_organisations_member_is_404(self, client, org, other_org, token):
         foreign = MembershipFactory(organization=other_org)
         r = client.patch(
-            f"/api/v1/orgs/acme/members/{foreign.pk}/", {"role": "owner", "version": 1},
-            content_type="application/json", **auth(token),
+            f"/api/v1/orgs/acme/members/{foreign.pk}/",
+            {"role": "owner", "version": 1},
+            content_type="application/json",
+            **auth(token),
         )
         assert_error_shape(r, 404, "not_found")
         foreign.refresh_from_db()

@@ -148,7 +148,9 @@ class TestTokens:
         revoked = services.token_create(organization=org, actor=owner, name="a")
         services.token_revoke(token=revoked.token, actor=owner)
         expired = services.token_create(
-            organization=org, actor=owner, name="b",
+            organization=org,
+            actor=owner,
+            name="b",
             expires_at=timezone.now() - dt.timedelta(seconds=1),
         )
         assert services.token_authenticate(revoked.secret) is None

@@ -21,10 +21,14 @@ def test_login_with_password_then_dashboard(client, org, owner):
 
 def test_login_failure_does_not_reveal_whether_account_exists(client, org, owner):
     known = client.post("/accounts/login/", {"login": owner.email, "password": "wrong-password-1"})
-    unknown = client.post("/accounts/login/", {"login": "ghost@acme.test", "password": "wrong-password-1"})
+    unknown = client.post(
+        "/accounts/login/", {"login": "ghost@acme.test", "password": "wrong-password-1"}
+    )
     assert known.status_code == unknown.status_code == 200
+
     def errors(response):
         return [str(e) for e in response.context["form"].non_field_errors()]
+
     assert errors(known) == errors(unknown)
 
 
@@ -73,14 +77,22 @@ def test_audit_page_query_count_is_constant_and_filters(client, org, owner):
         return len(ctx.captured_queries)
 
     for i in range(3):
-        services.organization_update(organization=org, actor=owner, version=org.version, name=f"A{i}")
+        services.organization_update(
+            organization=org, actor=owner, version=org.version, name=f"A{i}"
+        )
     few = count()
     for i in range(30):
-        services.organization_update(organization=org, actor=owner, version=org.version, name=f"B{i}")
+        services.organization_update(
+            organization=org, actor=owner, version=org.version, name=f"B{i}"
+        )
     assert count() == few
-    html = client.get("/o/acme/audit/?action=update&object_type=accounts.organization").content.decode()
+    html = client.get(
+        "/o/acme/audit/?action=update&object_type=accounts.organization"
+    ).content.decode()
     assert "B29" in html and "33 events" in html
-    html = client.get(f"/o/acme/audit/?object_type=accounts.organization&object_id={org.pk}&actor=nobody").content.decode()
+    html = client.get(
+        f"/o/acme/audit/?object_type=accounts.organization&object_id={org.pk}&actor=nobody"
+    ).content.decode()
     assert "0 events" in html
 
 

@@ -12,7 +12,9 @@ from openisms.core.exceptions import ConflictError
 def validation_message(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return "; ".join(
-            f"{field}: {' '.join(str(m) for m in messages)}" if field != "__all__" else " ".join(messages)
+            f"{field}: {' '.join(str(m) for m in messages)}"
+            if field != "__all__"
+            else " ".join(messages)
             for field, messages in exc.message_dict.items()
         )
     return " ".join(exc.messages)

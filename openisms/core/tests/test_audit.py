@@ -19,11 +19,19 @@ def _chain(n: int) -> list[dict]:
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     for i in range(1, n + 1):
         ev = {
-            "seq": i, "organization_id": 1, "timestamp": start + dt.timedelta(seconds=i),
-            "actor_id": i % 3 or None, "actor_label": f"user{i}@x.test", "action": "update",
-            "object_type": "risks.risk", "object_id": str(i), "object_repr": f"R-{i:03}",
-            "changes": {"title": [f"old {i}", f"new {i}"]}, "context": {"ip": "127.0.0.1"},
-            "request_id": f"req{i}", "prev_hash": prev,
+            "seq": i,
+            "organization_id": 1,
+            "timestamp": start + dt.timedelta(seconds=i),
+            "actor_id": i % 3 or None,
+            "actor_label": f"user{i}@x.test",
+            "action": "update",
+            "object_type": "risks.risk",
+            "object_id": str(i),
+            "object_repr": f"R-{i:03}",
+            "changes": {"title": [f"old {i}", f"new {i}"]},
+            "context": {"ip": "127.0.0.1"},
+            "request_id": f"req{i}",
+            "prev_hash": prev,
         }
         ev["hash"] = audit.compute_hash(ev)
         prev = ev["hash"]
@@ -54,7 +62,9 @@ def test_any_altered_event_is_detected(n, data):
         if ev["changes"] == {"title": [f"old {i + 1}", f"new {i + 1}"]}:
             return
     elif field == "timestamp":
-        ev["timestamp"] = ev["timestamp"] + dt.timedelta(microseconds=data.draw(st.integers(1, 10**6)))
+        ev["timestamp"] = ev["timestamp"] + dt.timedelta(
+            microseconds=data.draw(st.integers(1, 10**6))
+        )
     elif field == "actor_id":
         ev["actor_id"] = data.draw(st.integers(1000, 2000))
     else:

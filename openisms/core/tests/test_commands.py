@@ -39,7 +39,17 @@ def test_org_create_bad_slug(db):
 
 def test_user_create_with_password_from_stdin(db):
     run("org", "create", "acme", "--name", "Acme")
-    out = run("user", "create", "Ann@Acme.test", "--org", "acme", "--role", "manager", "--password-stdin", stdin="a long enough passphrase\n")
+    out = run(
+        "user",
+        "create",
+        "Ann@Acme.test",
+        "--org",
+        "acme",
+        "--role",
+        "manager",
+        "--password-stdin",
+        stdin="a long enough passphrase\n",
+    )
     assert "ann@acme.test is manager of acme" in out
     user = User.objects.get(email="ann@acme.test")
     assert user.check_password("a long enough passphrase")
@@ -87,9 +97,14 @@ def test_demo_is_idempotent(db):
 
 def test_serve_refuses_unapplied_migrations(db):
     with (
-        mock.patch("openisms.core.management.commands.serve.pending_migrations", return_value=["accounts.0002_x"]),
+        mock.patch(
+            "openisms.core.management.commands.serve.pending_migrations",
+            return_value=["accounts.0002_x"],
+        ),
         mock.patch("openisms.core.management.commands.serve.run_gunicorn") as gunicorn,
-        pytest.raises(CommandError, match=r"1 database migration\(s\) not applied .*openisms migrate"),
+        pytest.raises(
+            CommandError, match=r"1 database migration\(s\) not applied .*openisms migrate"
+        ),
     ):
         run("serve")
     gunicorn.assert_not_called()
@@ -97,7 +112,9 @@ def test_serve_refuses_unapplied_migrations(db):
 
 def test_cli_help_lists_the_commands():
     env = {**os.environ, "OPENISMS_TESTING": "1"}
-    out = subprocess.run([OPENISMS, "--help"], capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [OPENISMS, "--help"], capture_output=True, text=True, env=env, check=True
+    ).stdout
     for command in ("serve", "demo", "org", "user", "token", "auditlog", "worker"):
         assert f"    {command}\n" in out, command
 
@@ -106,6 +123,11 @@ def test_cli_bad_argument_is_one_line_and_nonzero(tmp_path):
     env = {**os.environ, "OPENISMS_TESTING": "1", "OPENISMS_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     subprocess.run([OPENISMS, "migrate", "-v0"], env=env, check=True)
-    r = subprocess.run([OPENISMS, "token", "create", "x@y.z", "--org", "nope"], capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [OPENISMS, "token", "create", "x@y.z", "--org", "nope"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert r.returncode == 1
     assert r.stderr.strip() == "CommandError: Unknown organisation 'nope'."

@@ -21,7 +21,9 @@ def test_readyz_pending_migrations_is_503(client, db):
 
 
 def test_readyz_database_down_is_503(client, db):
-    with mock.patch("openisms.core.views.pending_migrations", side_effect=RuntimeError("connection refused")):
+    with mock.patch(
+        "openisms.core.views.pending_migrations", side_effect=RuntimeError("connection refused")
+    ):
         r = client.get("/readyz")
     assert r.status_code == 503 and "connection refused" in r.json()["database"]
 
@@ -30,7 +32,9 @@ def test_request_id_is_returned_and_recorded(client, org, owner):
     from openisms.core.models import AuditEvent
 
     client.force_login(owner)
-    r = client.post("/o/acme/settings/", {"name": "New", "version": 1}, HTTP_X_REQUEST_ID="req-12345678")
+    r = client.post(
+        "/o/acme/settings/", {"name": "New", "version": 1}, HTTP_X_REQUEST_ID="req-12345678"
+    )
     assert r["X-Request-ID"] == "req-12345678"
     event = AuditEvent.objects.get(action="update")
     assert event.request_id == "req-12345678"

@@ -11,7 +11,9 @@ def _settings_value(env_extra, expr, tmp_path):
         env.pop(name, None)
     env.update(env_extra)
     code = f"import {env.get('MODULE', 'openisms.settings')} as s; print({expr})"
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):

@@ -12,7 +12,7 @@ from openisms.accounts.roles import Role
 from openisms.core.management.base import OpenISMSCommand
 
 DEMO_EMAIL = "demo@openisms.local"
-DEMO_PASSWORD = "demo-openisms-2026"
+DEMO_PASSWORD = "demo-openisms-2026"  # noqa: S105 (printed by make demo on purpose)
 DEMO_ORGS = [("demo", "Demo Manufacturing Ltd"), ("demo-subsidiary", "Demo Subsidiary GmbH")]
 DEMO_PEOPLE = [
     ("isms.manager@openisms.local", "Maria Manager", Role.MANAGER),

@@ -17,7 +17,9 @@ class Command(OpenISMSCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{create}")
-        create = sub.add_parser("create", help="Create a user (or add an existing one) with a role.")
+        create = sub.add_parser(
+            "create", help="Create a user (or add an existing one) with a role."
+        )
         create.add_argument("email")
         create.add_argument("--org", required=True, metavar="SLUG")
         create.add_argument("--role", required=True, metavar="ROLE", help=", ".join(Role.values))
@@ -43,6 +45,8 @@ class Command(OpenISMSCommand):
                     email=options["email"], password=password, full_name=options["name"]
                 )
             elif password is not None:
-                raise CommandError(f"User {user.email} already exists; the password was not changed.")
+                raise CommandError(
+                    f"User {user.email} already exists; the password was not changed."
+                )
             services.membership_add(organization=org, actor=None, user=user, role=role, check=False)
         self.stdout.write(f"{user.email} is {role} of {org.slug}")
