@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,8 +28,13 @@ class MemberListView(OrgScopedMixin, View):
     def get(self, request: HttpRequest, org_slug: str) -> HttpResponse:
         return self.render(MemberAddForm())
 
+    page_size = 50
+
     def render(self, add_form: MemberAddForm, status: int = 200) -> HttpResponse:
-        members = list(selectors.member_list(organization=self.organization))
+        page = Paginator(
+            selectors.member_list(organization=self.organization), self.page_size
+        ).get_page(self.request.GET.get("page"))
+        members = list(page)
         rows = [
             {
                 "member": m,
@@ -47,7 +53,7 @@ class MemberListView(OrgScopedMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"rows": rows, "add_form": add_form, "can_manage": can_manage},
+            {"rows": rows, "page": page, "add_form": add_form, "can_manage": can_manage},
             status=status,
         )
 
