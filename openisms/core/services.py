@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from openisms.core import audit
 from openisms.core.exceptions import ConflictError, PreconditionFailed
@@ -30,6 +32,19 @@ def _audited_fields(instance: models.Model) -> list[models.Field]:
     ]
 
 
+def validate_text(instance: models.Model) -> None:
+    """Refuse NUL characters in text (PostgreSQL cannot store them; SQLite would), naming the
+    field, so both databases accept exactly the same input."""
+    errors = {
+        f.name: _("Null characters are not allowed.")
+        for f in instance._meta.concrete_fields
+        if isinstance(getattr(instance, f.attname, None), str)
+        and "\x00" in getattr(instance, f.attname)
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 def snapshot(instance: models.Model) -> dict[str, Any]:
     return {
         f.attname: audit.to_jsonable(getattr(instance, f.attname))
@@ -45,6 +60,7 @@ def _organization_of(instance: models.Model) -> Any:
 
 def record_create[M: models.Model](instance: M, *, actor: Any, action: str = "create") -> M:
     with transaction.atomic():
+        validate_text(instance)
         instance.full_clean()
         instance.save(force_insert=True)
         changes = {name: [None, value] for name, value in snapshot(instance).items()}
@@ -77,6 +93,7 @@ def record_update[M: models.Model](
     before = snapshot(instance)
     for name, value in data.items():
         setattr(instance, name, value)
+    validate_text(instance)
     instance.full_clean(exclude=list(exclude_validation))
     after = snapshot(instance)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}

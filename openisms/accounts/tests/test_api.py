@@ -212,3 +212,16 @@ def test_openapi_is_3_1_and_docs_are_local(client):
     assert schema["openapi"].startswith("3.1")
     docs = client.get("/api/v1/docs").content.decode()
     assert "cdn" not in docs.lower() and "/static/ninja/swagger-ui-bundle" in docs
+
+
+def test_nul_characters_are_refused_on_every_database(client, org, token):
+    r = client.patch(
+        "/api/v1/orgs/acme/",
+        {"name": "Acme\x00Ltd", "version": 1},
+        content_type="application/json",
+        **auth(token),
+    )
+    assert_error_shape(r, 422, "validation_error")
+    assert r.json()["error"]["details"][0]["loc"] == ["body", "name"]
+    org.refresh_from_db()
+    assert org.name == "Acme Ltd"
