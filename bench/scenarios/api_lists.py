@@ -27,6 +27,7 @@ def _timed(client, path: str, **headers: str) -> tuple[float, int]:
 
 
 def run() -> Iterator[tuple[str, str]]:
+    from django.contrib.auth.hashers import make_password
     from django.test import Client
 
     from openisms.accounts import services
@@ -36,7 +37,7 @@ def run() -> Iterator[tuple[str, str]]:
     owner = services.user_create(email="owner@bench.test", password=None)
     org = services.organization_create(slug="bench-lists", name="Bench", owner=owner)
     users = User.objects.bulk_create(
-        User(email=f"member{i}@bench.test", password="!") for i in range(MEMBERS)
+        User(email=f"member{i}@bench.test", password=make_password(None)) for i in range(MEMBERS)
     )
     Membership.objects.bulk_create(
         Membership(organization=org, user=u, role="viewer") for u in users
