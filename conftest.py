@@ -37,3 +37,13 @@ def member(db):
 @pytest.fixture
 def owner(org, member):
     return member(org, "owner", email="owner@acme.test")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The shipped catalog (ISO/IEC 27001:2022 and 2013, NIST CSF 2.0, mapping sets) is in the
+    test database from the start, as after `openisms demo`; each test rolls back to it."""
+    from openisms.catalog.services import load_shipped_content
+
+    with django_db_blocker.unblock():
+        load_shipped_content()

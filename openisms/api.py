@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.throttling import AnonRateThrottle
 
 from openisms.accounts.api import router as accounts_router
+from openisms.catalog.api import router as catalog_router
 from openisms.core.api import install_error_handlers
 
 api = NinjaAPI(
@@ -20,3 +21,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
+api.add_router("/", catalog_router)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "openisms.core",
     "openisms.accounts",
+    "openisms.catalog",
 ]
 
 MIDDLEWARE = [

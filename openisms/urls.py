@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("openisms.core.urls")),
     path("", include("openisms.accounts.urls")),
+    path("", include("openisms.catalog.urls")),
 ]

@@ -28,13 +28,21 @@ PERMISSIONS: dict[str, str] = {
     "accounts.manage_members": "Add and remove members, change roles.",
     "accounts.change_organization": "Rename the organisation, require MFA.",
     "accounts.use_api_tokens": "Create and revoke one's own API tokens.",
+    "catalog.view_catalog": "Browse frameworks, requirements and mappings.",
+    "catalog.adopt_framework": "Adopt a framework for the organisation, or drop it.",
+    "catalog.import_library": "Import the organisation's own framework libraries.",
 }
 
-_READ = {"core.view_organization", "accounts.view_members", "accounts.use_api_tokens"}
+_READ = {
+    "core.view_organization",
+    "accounts.view_members",
+    "accounts.use_api_tokens",
+    "catalog.view_catalog",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(PERMISSIONS),
-    Role.MANAGER: frozenset(_READ | {"core.view_auditlog"}),
+    Role.MANAGER: frozenset(_READ | {"core.view_auditlog", "catalog.adopt_framework"}),
     Role.CONTRIBUTOR: frozenset(_READ),
     # Auditors read everything in the organisation (including the trail) and write only
     # audit findings; their access can expire (Membership.access_expires_at).

@@ -9,8 +9,12 @@ from django.db import transaction
 from openisms.accounts import services
 from openisms.accounts.models import Membership, Organization, User
 from openisms.accounts.roles import Role
+from openisms.catalog.selectors import framework_get
+from openisms.catalog.services import framework_adopt
+from openisms.core import startup
 from openisms.core.management.base import OpenISMSCommand
 
+ISO_27001_2022 = "urn:openisms:framework:iso27001-2022"
 DEMO_EMAIL = "demo@openisms.local"
 DEMO_PASSWORD = "demo-openisms-2026"  # noqa: S105 (printed by make demo on purpose)
 DEMO_ORGS = [("demo", "Demo Manufacturing Ltd"), ("demo-subsidiary", "Demo Subsidiary GmbH")]
@@ -28,6 +32,7 @@ class Command(OpenISMSCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        startup.run()
         password = os.environ.get("OPENISMS_DEMO_PASSWORD", DEMO_PASSWORD)
         with transaction.atomic():
             owner = User.objects.filter(email=DEMO_EMAIL).first() or services.user_create(
@@ -37,6 +42,8 @@ class Command(OpenISMSCommand):
                 org = Organization.objects.filter(slug=slug).first()
                 if org is None:
                     org = services.organization_create(slug=slug, name=name, owner=owner)
+                    iso = framework_get(organization=org, urn=ISO_27001_2022)
+                    framework_adopt(organization=org, actor=owner, framework=iso)
                 for email, full_name, role in DEMO_PEOPLE:
                     person = User.objects.filter(email=email).first() or services.user_create(
                         email=email, password=password, full_name=full_name

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 
+from openisms.core import startup
 from openisms.core.management.base import OpenISMSCommand
 from openisms.core.views import pending_migrations
 
@@ -30,6 +31,7 @@ class Command(OpenISMSCommand):
                 "Run 'openisms migrate' first."
             )
         call_command("createcachetable", verbosity=0)
+        startup.run()
         call_command("collectstatic", interactive=False, verbosity=0)
         bind = f"{options['host']}:{options['port']}"
         self.stdout.write(f"OpenISMS listening on http://{bind}/ ({options['workers']} workers)")
