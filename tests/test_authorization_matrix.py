@@ -28,6 +28,7 @@ class Spec:
     methods: tuple[str, ...] = ("GET",)
     obj: str | None = None  # "membership" or "token": the route's pk names such a record
     body: str = "{}"  # a valid body, so that the answer is about access, not validation
+    multipart: bool = False  # send a small valid library file instead of a JSON body
 
 
 # --- UI routes under /o/<org_slug>/ ----------------------------------------------------------
@@ -41,6 +42,12 @@ ORG_ROUTES: dict[str, Spec] = {
     "accounts:organization_settings": Spec("accounts.change_organization", ("GET", "POST")),
     "accounts:token_list": Spec("accounts.use_api_tokens", ("GET", "POST")),
     "accounts:token_revoke": Spec("accounts.use_api_tokens", ("POST",), "token"),
+    "catalog:framework_list": Spec("catalog.view_catalog"),
+    "catalog:library_import": Spec("catalog.import_library", ("POST",)),
+    "catalog:framework_detail": Spec("catalog.view_catalog", obj="framework"),
+    "catalog:framework_adopt": Spec("catalog.adopt_framework", ("POST",), "framework"),
+    "catalog:framework_export": Spec("catalog.view_catalog", obj="framework"),
+    "catalog:requirement_detail": Spec("catalog.view_catalog", obj="requirement"),
 }
 # Routes that need a signed-in user but no organisation.
 LOGIN_ROUTES = {"home"}
@@ -77,6 +84,27 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     ("DELETE", "/api/v1/orgs/{slug}/tokens/{token_id}/"): Spec(
         "accounts.use_api_tokens", obj="token"
     ),
+    ("GET", "/api/v1/orgs/{slug}/frameworks/"): Spec("catalog.view_catalog"),
+    ("GET", "/api/v1/orgs/{slug}/frameworks/{framework_id}/"): Spec(
+        "catalog.view_catalog", obj="framework"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/frameworks/{framework_id}/nodes/"): Spec(
+        "catalog.view_catalog", obj="framework"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/frameworks/{framework_id}/nodes/{node_id}/"): Spec(
+        "catalog.view_catalog", obj="requirement"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/frameworks/{framework_id}/export/"): Spec(
+        "catalog.view_catalog", obj="framework"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/frameworks/{framework_id}/adoption/"): Spec(
+        "catalog.adopt_framework", obj="framework"
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/frameworks/{framework_id}/adoption/"): Spec(
+        "catalog.adopt_framework", obj="adopted_framework"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/mapping-sets/"): Spec("catalog.view_catalog"),
+    ("POST", "/api/v1/orgs/{slug}/libraries/"): Spec("catalog.import_library", multipart=True),
 }
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
 API_UNSCOPED = {("GET", "/api/v1/orgs/")}
@@ -148,6 +176,15 @@ class World:
         self.other_token = services.token_create(
             organization=self.other, actor=other_owner, name="g"
         ).token
+        from openisms.catalog.models import Framework
+        from openisms.catalog.services import catalog_import, framework_adopt
+
+        self.framework = Framework.objects.get(urn="urn:openisms:framework:nist-csf-2.0")
+        self.adopted = Framework.objects.get(urn="urn:openisms:framework:iso27001-2022")
+        framework_adopt(organization=self.own, actor=self.users["owner"], framework=self.adopted)
+        # A framework imported by the other organisation: private to it.
+        catalog_import([_library_file()], organization=self.other, actor=other_owner)
+        self.other_framework = Framework.objects.get(organization=self.other)
         self.secrets = {}
         for key, user in self.users.items():
             new = services.token_create(organization=self.own, actor=user, name=key)
@@ -159,11 +196,27 @@ class World:
         )
 
     def obj_pk(self, kind, *, user_key, foreign):
+        if kind in ("framework", "adopted_framework"):
+            if foreign:
+                return self.other_framework.pk
+            return (self.adopted if kind == "adopted_framework" else self.framework).pk
+        if kind == "requirement":
+            fw = self.other_framework if foreign else self.framework
+            return fw.pk, fw.nodes.order_by("order").first().pk
         if kind == "membership":
             return (self.other_target if foreign else self.target).pk
         if foreign:
             return self.other_token.pk
         return self.users[user_key].api_tokens.get().pk
+
+
+def _library_file():
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "private-controls.csv"
+    path.write_text("ref_id,name\nP1,Private control\n", encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -196,7 +249,11 @@ def test_ui_route(client, world, name, method, scope, actor):
     kwargs = {"org_slug": slug}
     if spec.obj:
         foreign = scope in ("other_org", "foreign_object")
-        kwargs["pk"] = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
+        pk = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
+        if isinstance(pk, tuple):
+            kwargs["pk"], kwargs["node_pk"] = pk
+        else:
+            kwargs["pk"] = pk
     if user_key:
         client.force_login(world.users[user_key])
     url = reverse(name, kwargs=kwargs)
@@ -239,16 +296,26 @@ def test_api_operation(client, world, method, path, scope, actor):
     slug = world.other.slug if scope == "other_org" else world.own.slug
     foreign = scope in ("other_org", "foreign_object")
     url = path.replace("{slug}", slug)
-    for param in ("member_id", "token_id"):
-        if "{" + param + "}" in url:
-            url = url.replace(
-                "{" + param + "}",
-                str(world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)),
-            )
+    if spec.obj:
+        pk = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
+        fw_pk, node_pk = pk if isinstance(pk, tuple) else (pk, None)
+        for param, value in (
+            ("member_id", pk),
+            ("token_id", pk),
+            ("framework_id", fw_pk),
+            ("node_id", node_pk),
+        ):
+            url = url.replace("{" + param + "}", str(value))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}
-    response = client.generic(
-        method, url, data=spec.body, content_type="application/json", **headers
-    )
+    if spec.multipart:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile("set.csv", b"ref_id,name\nX1,One\n", content_type="text/csv")
+        response = client.post(url, {"files": [upload]}, **headers)
+    else:
+        response = client.generic(
+            method, url, data=spec.body, content_type="application/json", **headers
+        )
     status = response.status_code
     if scope == "anonymous":
         assert status == 401, status

@@ -13,7 +13,14 @@ from django.core.management.base import CommandError
 from openisms.catalog import services
 from openisms.catalog.data import LibraryError
 from openisms.catalog.formats import openisms as openisms_format
-from openisms.catalog.models import ControlTemplate, Framework, Library, MappingSet, RequirementMapping, RequirementNode
+from openisms.catalog.models import (
+    ControlTemplate,
+    Framework,
+    Library,
+    MappingSet,
+    RequirementMapping,
+    RequirementNode,
+)
 from openisms.catalog.selectors import framework_to_data, library_to_data
 from openisms.core.models import AuditEvent
 
@@ -38,8 +45,19 @@ def write(tmp_path, name, text):
 def library_yaml(nodes, *, urn="urn:test:lib", fw="urn:test:fw", revision=1, mapping_sets=None):
     return yaml.safe_dump(
         {
-            "openisms_library": 1, "urn": urn, "name": "Test", "revision": revision,
-            "frameworks": [{"urn": fw, "ref_id": "T", "name": "Test framework", "version": str(revision), "nodes": nodes}],
+            "openisms_library": 1,
+            "urn": urn,
+            "name": "Test",
+            "revision": revision,
+            "frameworks": [
+                {
+                    "urn": fw,
+                    "ref_id": "T",
+                    "name": "Test framework",
+                    "version": str(revision),
+                    "nodes": nodes,
+                }
+            ],
             "mapping_sets": mapping_sets or [],
         },
         sort_keys=False,
@@ -67,7 +85,10 @@ class TestShippedContent:
             pytest.skip("reference data ../shared/data not present")
         rows = list(csv.DictReader(path.open(encoding="utf-8")))
         fw = Framework.objects.get(urn=ISO22)
-        stored = {n.ref_id: (n.name, n.parent.ref_id if n.parent else "") for n in fw.nodes.select_related("parent")}
+        stored = {
+            n.ref_id: (n.name, n.parent.ref_id if n.parent else "")
+            for n in fw.nodes.select_related("parent")
+        }
         assert {r["ref_id"]: (r["title"], r["parent"]) for r in rows} == stored
 
     def test_every_requirement_has_our_description_and_evidence(self, db):
@@ -81,7 +102,9 @@ class TestShippedContent:
         assert "urn:openisms:mapping:nist-csf-2.0-to-iso27001-2022" in out
         assert "urn:openisms:mapping:iso27001-2013-to-iso27001-2022" in out
         data = json.loads(run("catalog", "list", "--json"))
-        csf = next(f for f in data["frameworks"] if f["urn"] == "urn:openisms:framework:nist-csf-2.0")
+        csf = next(
+            f for f in data["frameworks"] if f["urn"] == "urn:openisms:framework:nist-csf-2.0"
+        )
         assert csf["assessable"] == 106
         iso13 = next(m for m in data["mapping_sets"] if "2013" in m["urn"])
         assert iso13["mappings"] == 114
@@ -89,7 +112,13 @@ class TestShippedContent:
     def test_attribute_schema_without_values(self, db):
         fw = Framework.objects.get(urn=ISO22)
         keys = [a["key"] for a in fw.attribute_schema]
-        assert keys == ["control_type", "information_security_properties", "cybersecurity_concepts", "operational_capabilities", "security_domains"]
+        assert keys == [
+            "control_type",
+            "information_security_properties",
+            "cybersecurity_concepts",
+            "operational_capabilities",
+            "security_domains",
+        ]
         assert not fw.nodes.exclude(attributes={}).exists()
 
     def test_reimport_of_unchanged_content_writes_nothing(self, db):
@@ -110,7 +139,15 @@ class TestUpgrade:
         nodes = source["frameworks"][0]["nodes"]
         next(n for n in nodes if n["ref_id"] == "A.5.2")["description"] = "Changed wording."
         nodes[:] = [n for n in nodes if n["ref_id"] != "A.5.3"]
-        nodes.append({"ref_id": "A.5.38", "parent": "A.5", "kind": "control", "name": "A new control", "assessable": True})
+        nodes.append(
+            {
+                "ref_id": "A.5.38",
+                "parent": "A.5",
+                "kind": "control",
+                "name": "A new control",
+                "assessable": True,
+            }
+        )
         path = write(tmp_path, "iso.yaml", yaml.safe_dump(source, sort_keys=False))
         out = run("catalog", "import", str(path))
         assert "added 1, changed 1, removed 1" in out
@@ -118,7 +155,9 @@ class TestUpgrade:
         assert RequirementNode.objects.get(framework__urn=ISO22, ref_id="A.5.1").pk == a51.pk
         assert RequirementNode.objects.get(framework__urn=ISO22, ref_id="A.5.2").pk == a52_pk
         assert not RequirementNode.objects.filter(framework__urn=ISO22, ref_id="A.5.3").exists()
-        assert AuditEvent.objects.filter(action="catalog.library_updated", object_id="urn:openisms:library:iso27001-2022").exists()
+        assert AuditEvent.objects.filter(
+            action="catalog.library_updated", object_id="urn:openisms:library:iso27001-2022"
+        ).exists()
 
     def test_older_version_is_refused(self, db, tmp_path):
         source = yaml.safe_load((CONTENT / "nist-csf-2.0.yaml").read_text())
@@ -134,65 +173,141 @@ class TestBadInput:
     """Every refusal names the file and where, and nothing is written."""
 
     def assert_refused(self, tmp_path, files, pattern):
-        before = (Library.objects.count(), RequirementNode.objects.count(), MappingSet.objects.count())
+        before = (
+            Library.objects.count(),
+            RequirementNode.objects.count(),
+            MappingSet.objects.count(),
+        )
         paths = [write(tmp_path, name, text) for name, text in files]
         with pytest.raises(CommandError, match=pattern):
             run("catalog", "import", *map(str, paths))
-        assert (Library.objects.count(), RequirementNode.objects.count(), MappingSet.objects.count()) == before
+        assert (
+            Library.objects.count(),
+            RequirementNode.objects.count(),
+            MappingSet.objects.count(),
+        ) == before
 
     def test_malformed_yaml_names_the_line(self, db, tmp_path):
-        self.assert_refused(tmp_path, [("bad.yaml", "openisms_library: 1\nurn: [unclosed\n")], r"bad\.yaml: line \d+, column \d+: not valid YAML")
+        self.assert_refused(
+            tmp_path,
+            [("bad.yaml", "openisms_library: 1\nurn: [unclosed\n")],
+            r"bad\.yaml: line \d+, column \d+: not valid YAML",
+        )
 
     def test_malformed_json_names_the_line(self, db, tmp_path):
-        self.assert_refused(tmp_path, [("bad.json", '{"catalog": \n  {"uuid": }\n}')], r"bad\.json: line 2, column \d+: not valid JSON")
+        self.assert_refused(
+            tmp_path,
+            [("bad.json", '{"catalog": \n  {"uuid": }\n}')],
+            r"bad\.json: line 2, column \d+: not valid JSON",
+        )
 
     def test_unknown_format(self, db, tmp_path):
-        self.assert_refused(tmp_path, [("x.yaml", "hello: world\n")], r"x\.yaml: unknown library format")
+        self.assert_refused(
+            tmp_path, [("x.yaml", "hello: world\n")], r"x\.yaml: unknown library format"
+        )
         self.assert_refused(tmp_path, [("x.txt", "hello")], r"x\.txt: unknown file type")
 
     def test_duplicate_ref_ids(self, db, tmp_path):
         nodes = [{"ref_id": "1", "name": "a"}, {"ref_id": "1", "name": "b"}]
-        self.assert_refused(tmp_path, [("dup.yaml", library_yaml(nodes))], r"dup\.yaml: frameworks\[0\]\.nodes\[1\].*duplicate ref_id '1'")
+        self.assert_refused(
+            tmp_path,
+            [("dup.yaml", library_yaml(nodes))],
+            r"dup\.yaml: frameworks\[0\]\.nodes\[1\].*duplicate ref_id '1'",
+        )
 
     def test_cycle_in_parents(self, db, tmp_path):
-        nodes = [{"ref_id": "1", "name": "a", "parent": "2"}, {"ref_id": "2", "name": "b", "parent": "1"}]
-        self.assert_refused(tmp_path, [("cycle.yaml", library_yaml(nodes))], r"cycle\.yaml: .*cycle in parents: 1 → 2 → 1")
+        nodes = [
+            {"ref_id": "1", "name": "a", "parent": "2"},
+            {"ref_id": "2", "name": "b", "parent": "1"},
+        ]
+        self.assert_refused(
+            tmp_path,
+            [("cycle.yaml", library_yaml(nodes))],
+            r"cycle\.yaml: .*cycle in parents: 1 → 2 → 1",
+        )
 
     def test_unknown_parent(self, db, tmp_path):
         nodes = [{"ref_id": "1", "name": "a", "parent": "9"}]
-        self.assert_refused(tmp_path, [("orphan.yaml", library_yaml(nodes))], r"orphan\.yaml: frameworks\[0\]\.nodes\[0\].*unknown parent '9'")
+        self.assert_refused(
+            tmp_path,
+            [("orphan.yaml", library_yaml(nodes))],
+            r"orphan\.yaml: frameworks\[0\]\.nodes\[0\].*unknown parent '9'",
+        )
 
     def test_mapping_to_unknown_requirement(self, db, tmp_path):
-        sets = [{"urn": "urn:test:ms", "name": "m", "source_framework": "urn:test:fw", "target_framework": ISO22,
-                 "mappings": [{"source": "1", "target": "A.9.99", "relationship": "equal"}]}]
+        sets = [
+            {
+                "urn": "urn:test:ms",
+                "name": "m",
+                "source_framework": "urn:test:fw",
+                "target_framework": ISO22,
+                "mappings": [{"source": "1", "target": "A.9.99", "relationship": "equal"}],
+            }
+        ]
         self.assert_refused(
-            tmp_path, [("map.yaml", library_yaml([{"ref_id": "1", "name": "a"}], mapping_sets=sets))],
+            tmp_path,
+            [("map.yaml", library_yaml([{"ref_id": "1", "name": "a"}], mapping_sets=sets))],
             r"map\.yaml: mapping_sets\[0\]\.mappings\[0\]: unknown target requirement 'A\.9\.99'",
         )
 
     def test_bad_relationship(self, db, tmp_path):
-        sets = [{"urn": "urn:test:ms", "name": "m", "source_framework": "urn:test:fw", "target_framework": ISO22,
-                 "mappings": [{"source": "1", "target": "A.5.1", "relationship": "same"}]}]
-        self.assert_refused(tmp_path, [("rel.yaml", library_yaml([{"ref_id": "1", "name": "a"}], mapping_sets=sets))], r"unknown relationship 'same'")
+        sets = [
+            {
+                "urn": "urn:test:ms",
+                "name": "m",
+                "source_framework": "urn:test:fw",
+                "target_framework": ISO22,
+                "mappings": [{"source": "1", "target": "A.5.1", "relationship": "same"}],
+            }
+        ]
+        self.assert_refused(
+            tmp_path,
+            [("rel.yaml", library_yaml([{"ref_id": "1", "name": "a"}], mapping_sets=sets))],
+            r"unknown relationship 'same'",
+        )
 
     def test_missing_dependency_is_named(self, db, tmp_path):
         sample = SHARED / "ciso-assistant-format" / "iso27001-2013.yaml"
         if not sample.exists():
             pytest.skip("reference data ../shared/data not present")
-        with pytest.raises(CommandError, match=r"iso27001-2013\.yaml: dependencies: depends on library 'urn:intuitem:risk:library:doc-pol', which is neither loaded nor given"):
+        with pytest.raises(
+            CommandError,
+            match=r"iso27001-2013\.yaml: dependencies: depends on library 'urn:intuitem:risk:library:doc-pol', which is neither loaded nor given",
+        ):
             run("catalog", "import", str(sample))
 
     def test_one_bad_file_stops_the_whole_import(self, db, tmp_path):
-        good = ("good.yaml", library_yaml([{"ref_id": "1", "name": "a"}], urn="urn:test:good", fw="urn:test:good-fw"))
+        good = (
+            "good.yaml",
+            library_yaml(
+                [{"ref_id": "1", "name": "a"}], urn="urn:test:good", fw="urn:test:good-fw"
+            ),
+        )
         bad = ("zbad.yaml", library_yaml([{"ref_id": "1", "name": "a", "parent": "x"}]))
         self.assert_refused(tmp_path, [good, bad], "unknown parent")
         assert not Framework.objects.filter(urn="urn:test:good-fw").exists()
 
     def test_csv_errors_name_row_and_column(self, db, tmp_path):
-        self.assert_refused(tmp_path, [("set.csv", "ref_id,title\n1,a\n")], r"set\.csv: row 1: missing column\(s\): name")
-        self.assert_refused(tmp_path, [("set.csv", "ref_id,name\n1,a\n2,\n")], r"set\.csv: row 3: column name is empty")
-        self.assert_refused(tmp_path, [("set.csv", "ref_id,name,assessable\n1,a,maybe\n")], r"set\.csv: row 2, column assessable: not true/false")
-        self.assert_refused(tmp_path, [("set.csv", "ref_id,name,parent\n1,a,\n1,b,\n")], r"set\.csv: row 3: duplicate ref_id '1' \(also at row 2\)")
+        self.assert_refused(
+            tmp_path,
+            [("set.csv", "ref_id,title\n1,a\n")],
+            r"set\.csv: row 1: missing column\(s\): name",
+        )
+        self.assert_refused(
+            tmp_path,
+            [("set.csv", "ref_id,name\n1,a\n2,\n")],
+            r"set\.csv: row 3: column name is empty",
+        )
+        self.assert_refused(
+            tmp_path,
+            [("set.csv", "ref_id,name,assessable\n1,a,maybe\n")],
+            r"set\.csv: row 2, column assessable: not true/false",
+        )
+        self.assert_refused(
+            tmp_path,
+            [("set.csv", "ref_id,name,parent\n1,a,\n1,b,\n")],
+            r"set\.csv: row 3: duplicate ref_id '1' \(also at row 2\)",
+        )
 
 
 class TestCisoAssistant:
@@ -203,12 +318,20 @@ class TestCisoAssistant:
             pytest.skip("reference data ../shared/data not present")
         # Given in any order: dependencies are loaded first.
         out = run("catalog", "import", str(mapping), str(framework), str(HERE / "doc-pol.yaml"))
-        assert out.index("doc-pol.yaml") < out.index("iso27001-2013.yaml") < out.index("mapping-iso27001")
+        assert (
+            out.index("doc-pol.yaml")
+            < out.index("iso27001-2013.yaml")
+            < out.index("mapping-iso27001")
+        )
         fw = Framework.objects.get(urn="urn:intuitem:risk:framework:iso27001-2013")
         assert fw.nodes.filter(ref_id="A.5.1.1").exists()
-        assert ControlTemplate.objects.filter(urn="urn:intuitem:risk:function:doc-pol:DOC.SCOPE").exists()
+        assert ControlTemplate.objects.filter(
+            urn="urn:intuitem:risk:function:doc-pol:DOC.SCOPE"
+        ).exists()
         node = fw.nodes.get(ref_id="4.3")
-        assert node.attributes["reference_controls"] == ["urn:intuitem:risk:function:doc-pol:DOC.SCOPE"]
+        assert node.attributes["reference_controls"] == [
+            "urn:intuitem:risk:function:doc-pol:DOC.SCOPE"
+        ]
         # Its 2022 side resolves to our shipped ISO/IEC 27001:2022 through the URN alias.
         ms = MappingSet.objects.get(urn="urn:intuitem:risk:req_mapping_set:iso27001-2013")
         assert ms.target_framework.urn == ISO22
@@ -218,7 +341,11 @@ class TestCisoAssistant:
 
 class TestTabularAndRoundTrips:
     def test_csv_import_and_export(self, db, tmp_path):
-        path = write(tmp_path, "in-house_controls.csv", "ref_id,parent,name,description,assessable\nG1,,Governance,,false\nG1.1,G1,Policy set,\"=cmd|' /C calc'!A0\",true\n")
+        path = write(
+            tmp_path,
+            "in-house_controls.csv",
+            "ref_id,parent,name,description,assessable\nG1,,Governance,,false\nG1.1,G1,Policy set,\"=cmd|' /C calc'!A0\",true\n",
+        )
         run("catalog", "import", str(path))
         fw = Framework.objects.get(urn="urn:openisms:framework:custom:in-house-controls")
         assert fw.nodes.get(ref_id="G1.1").parent.ref_id == "G1"
@@ -247,7 +374,11 @@ class TestTabularAndRoundTrips:
         run("catalog", "export", ISO22, "--format", "openisms-yaml", "-o", str(out))
         again = openisms_format.read(out)
         assert again.frameworks[0] == original.frameworks[0]
-        assert (again.urn, again.version, again.aliases) == (original.urn, original.version, original.aliases)
+        assert (again.urn, again.version, again.aliases) == (
+            original.urn,
+            original.version,
+            original.aliases,
+        )
         # …and importing the export changes nothing.
         result = services.catalog_import([out])
         assert result.libraries[0].status == "unchanged"
