@@ -39,4 +39,5 @@ def test_worker_processes_queued_tasks(tmp_path):
         text=True,
     ).stdout
     assert out.startswith("SUCCESSFUL")
-    assert "'chains': 2" in out and "'broken': []" in out
+    # two demo organisations and the global chain (catalog imports)
+    assert "'chains': 3" in out and "'broken': []" in out

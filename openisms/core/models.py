@@ -75,7 +75,7 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=255, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     context = models.JSONField(default=dict, blank=True)
