@@ -104,6 +104,9 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "catalog.adopt_framework", obj="adopted_framework"
     ),
     ("GET", "/api/v1/orgs/{slug}/mapping-sets/"): Spec("catalog.view_catalog"),
+    ("GET", "/api/v1/orgs/{slug}/mapping-sets/{mapping_set_id}/mappings/"): Spec(
+        "catalog.view_catalog", obj="mapping_set"
+    ),
     ("POST", "/api/v1/orgs/{slug}/libraries/"): Spec("catalog.import_library", multipart=True),
 }
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
@@ -185,6 +188,7 @@ class World:
         # A framework imported by the other organisation: private to it.
         catalog_import([_library_file()], organization=self.other, actor=other_owner)
         self.other_framework = Framework.objects.get(organization=self.other)
+        self.other_mapping_set = _private_mapping_set(self.other, self.other_framework)
         self.secrets = {}
         for key, user in self.users.items():
             new = services.token_create(organization=self.own, actor=user, name=key)
@@ -200,6 +204,12 @@ class World:
             if foreign:
                 return self.other_framework.pk
             return (self.adopted if kind == "adopted_framework" else self.framework).pk
+        if kind == "mapping_set":
+            from openisms.catalog.models import MappingSet
+
+            if foreign:
+                return self.other_mapping_set.pk
+            return MappingSet.objects.filter(organization__isnull=True).first().pk
         if kind == "requirement":
             fw = self.other_framework if foreign else self.framework
             return fw.pk, fw.nodes.order_by("order").first().pk
@@ -217,6 +227,35 @@ def _library_file():
     path = Path(tempfile.mkdtemp()) / "private-controls.csv"
     path.write_text("ref_id,name\nP1,Private control\n", encoding="utf-8")
     return path
+
+
+def _private_mapping_set(organization, framework):
+    from openisms.catalog.models import Framework, Library, MappingSet, RequirementMapping
+
+    library = Library.objects.create(
+        organization=organization,
+        urn="urn:test:private-maps",
+        name="m",
+        version="1",
+        format="openisms",
+        content_hash="x",
+    )
+    iso = Framework.objects.get(urn="urn:openisms:framework:iso27001-2022")
+    ms = MappingSet.objects.create(
+        library=library,
+        organization=organization,
+        urn="urn:test:ms",
+        name="private",
+        source_framework=framework,
+        target_framework=iso,
+    )
+    RequirementMapping.objects.create(
+        mapping_set=ms,
+        source=framework.nodes.first(),
+        target=iso.nodes.first(),
+        relationship="equal",
+    )
+    return ms
 
 
 @pytest.fixture
@@ -304,6 +343,7 @@ def test_api_operation(client, world, method, path, scope, actor):
             ("token_id", pk),
             ("framework_id", fw_pk),
             ("node_id", node_pk),
+            ("mapping_set_id", pk),
         ):
             url = url.replace("{" + param + "}", str(value))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}

@@ -241,6 +241,17 @@ def mapping_set_list(request: HttpRequest, slug: str) -> Any:
     return selectors.mapping_set_list(organization=org)
 
 
+@router.get(
+    "/orgs/{slug}/mapping-sets/{mapping_set_id}/mappings/",
+    response={200: list[MappingOut], **ERROR_RESPONSES},
+    summary="The mappings of a mapping set",
+)
+@paginate(PageNumberPagination)
+def mapping_list(request: HttpRequest, slug: str, mapping_set_id: int) -> Any:
+    org = org_scope(request, slug, "catalog.view_catalog")
+    return selectors.mapping_list(organization=org, pk=mapping_set_id)
+
+
 @router.post(
     "/orgs/{slug}/frameworks/{framework_id}/adoption/",
     response={201: AdoptionOut, **WRITE_ERROR_RESPONSES},

@@ -100,6 +100,17 @@ def mapping_set_list(*, organization: Any) -> QuerySet[Any]:  # annotated Mappin
     )
 
 
+def mapping_list(*, organization: Any, pk: Any) -> QuerySet[RequirementMapping]:
+    mapping_set = _visible(MappingSet.objects.all(), organization).filter(pk=pk).first()
+    if mapping_set is None:
+        raise Http404(_("No such mapping set."))
+    return (
+        RequirementMapping.objects.filter(mapping_set=mapping_set)
+        .select_related("mapping_set", "source", "target")
+        .order_by("source__order", "target__order")
+    )
+
+
 def adoption_list(*, organization: Any) -> QuerySet[FrameworkAdoption]:
     return scoped(FrameworkAdoption, organization).select_related("framework")
 

@@ -154,3 +154,21 @@ class TestApi:
         assert r.status_code == 422
         assert r.json()["error"]["details"][0]["loc"] == ["body", "files"]
         assert "bad.yaml: line 3, column 1: not valid YAML" in r.json()["error"]["message"]
+
+
+def test_mapping_list_api(client, org, owner):
+    from openisms.catalog.models import MappingSet
+
+    h = {
+        "HTTP_AUTHORIZATION": "Bearer "
+        + account_services.token_create(organization=org, actor=owner, name="t").secret
+    }
+    ms = MappingSet.objects.get(urn="urn:openisms:mapping:iso27001-2013-to-iso27001-2022")
+    r = client.get(f"/api/v1/orgs/acme/mapping-sets/{ms.pk}/mappings/?page_size=200", **h).json()
+    assert r["count"] == 114
+    first = r["items"][0]
+    assert (
+        first["source_ref_id"] == "A.5.1.1"
+        and first["target_ref_id"] == "A.5.1"
+        and first["relationship"] == "subset"
+    )

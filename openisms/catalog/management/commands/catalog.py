@@ -128,7 +128,7 @@ class Command(OpenISMSCommand):
         show_progress = sys.stderr.isatty()
 
         def progress(label: str, done: int, total: int) -> None:
-            if show_progress and total > 1:
+            if show_progress:
                 width = 30
                 filled = int(width * done / total)
                 sys.stderr.write(
