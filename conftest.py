@@ -41,9 +41,10 @@ def owner(org, member):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The shipped catalog (ISO/IEC 27001:2022 and 2013, NIST CSF 2.0, mapping sets) is in the
-    test database from the start, as after `openisms demo`; each test rolls back to it."""
-    from openisms.catalog.services import load_shipped_content
+    """The shipped content (catalog: ISO/IEC 27001:2022 and 2013, NIST CSF 2.0, mapping sets;
+    the threat catalog) is in the test database from the start, as after `openisms demo`;
+    each test rolls back to it."""
+    from openisms.core import startup
 
     with django_db_blocker.unblock():
-        load_shipped_content()
+        startup.run()

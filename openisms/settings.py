@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "openisms.core",
     "openisms.accounts",
     "openisms.catalog",
+    "openisms.assets",
+    "openisms.risks",
 ]
 
 MIDDLEWARE = [

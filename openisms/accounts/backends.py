@@ -6,7 +6,7 @@ from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 
-from openisms.accounts.roles import role_has_perm
+from openisms.accounts.roles import OWN_RECORDS_ONLY, role_has_perm
 from openisms.core.gate import current_memberships
 
 _CACHE_ATTR = "_openisms_roles"
@@ -50,7 +50,15 @@ class OrganizationRoleBackend:
         org_id = organization_id_of(obj)
         if org_id is None:
             return False
-        return role_has_perm(roles_by_org(user_obj).get(org_id), perm)
+        role = roles_by_org(user_obj).get(org_id)
+        if not role_has_perm(role, perm):
+            return False
+        # Contributors act on the records they own only (a record with an ``owner``).
+        if role in OWN_RECORDS_ONLY and obj._meta.label != "accounts.Organization":
+            owner_id = getattr(obj, "owner_id", None)
+            if owner_id is not None or hasattr(obj, "owner_id"):
+                return bool(owner_id == user_obj.pk)
+        return True
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()

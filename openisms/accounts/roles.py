@@ -31,6 +31,13 @@ PERMISSIONS: dict[str, str] = {
     "catalog.view_catalog": "Browse frameworks, requirements and mappings.",
     "catalog.adopt_framework": "Adopt a framework for the organisation, or drop it.",
     "catalog.import_library": "Import the organisation's own framework libraries.",
+    "assets.view_asset": "See the asset inventory.",
+    "assets.change_asset": "Add and edit assets (contributors: the assets they own).",
+    "assets.manage_classification": "Define the classification scheme.",
+    "risks.view_risk": "See the risk register, heat maps and treatment plan.",
+    "risks.change_risk": "Register, assess and treat risks (contributors: the risks they own).",
+    "risks.manage_methodology": "Define the risk methodology; run assessments.",
+    "risks.accept_risk": "Accept residual risk (within appetite: the risk owner; above: the role the methodology names).",
 }
 
 _READ = {
@@ -38,17 +45,30 @@ _READ = {
     "accounts.view_members",
     "accounts.use_api_tokens",
     "catalog.view_catalog",
+    "assets.view_asset",
+    "risks.view_risk",
+}
+_CONTRIBUTE = {"assets.change_asset", "risks.change_risk", "risks.accept_risk"}
+_MANAGE = _CONTRIBUTE | {
+    "core.view_auditlog",
+    "catalog.adopt_framework",
+    "assets.manage_classification",
+    "risks.manage_methodology",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(PERMISSIONS),
-    Role.MANAGER: frozenset(_READ | {"core.view_auditlog", "catalog.adopt_framework"}),
-    Role.CONTRIBUTOR: frozenset(_READ),
+    Role.MANAGER: frozenset(_READ | _MANAGE),
+    Role.CONTRIBUTOR: frozenset(_READ | _CONTRIBUTE),
     # Auditors read everything in the organisation (including the trail) and write only
     # audit findings; their access can expire (Membership.access_expires_at).
     Role.AUDITOR: frozenset(_READ | {"core.view_auditlog"}),
     Role.VIEWER: frozenset(_READ),
 }
+
+
+# Roles whose permission on a record is limited to the records they own (``owner`` field).
+OWN_RECORDS_ONLY = frozenset({Role.CONTRIBUTOR})
 
 
 def role_has_perm(role: str | None, perm: str) -> bool:

@@ -97,3 +97,22 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain_id}#{self.seq} {self.action}"
+
+
+class RefCounter(models.Model):
+    """The last number handed out for a kind of reference in an organisation (``R-042``).
+    Numbers are never reused, even after a record is deleted."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    key = models.CharField(max_length=30)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="refcounter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

@@ -175,3 +175,21 @@ def record_event(
         obj=instance,
         changes=changes,
     )
+
+
+def record_m2m(instance: models.Model, *, actor: Any, field: str, ids: Iterable[Any]) -> None:
+    """Set a many-to-many field and audit the change (before/after lists of ids)."""
+    manager = getattr(instance, field)
+    new = sorted({int(i) for i in ids})
+    old = sorted(manager.values_list("pk", flat=True))
+    if new == old:
+        return
+    with transaction.atomic():
+        manager.set(new)
+        audit.record(
+            organization=_organization_of(instance),
+            actor=actor,
+            action="update",
+            obj=instance,
+            changes={field: [old, new]},
+        )

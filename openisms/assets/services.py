@@ -1,0 +1,131 @@
+"""Writes for the asset inventory and the classification scheme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from openisms.assets.models import Asset, ClassificationLevel
+from openisms.core.gate import current_memberships, require
+from openisms.core.refs import next_ref, reserve_ref
+from openisms.core.services import record_create, record_delete, record_m2m, record_update
+
+ASSET_FIELDS = {
+    "ref",
+    "name",
+    "type",
+    "description",
+    "owner",
+    "custodian",
+    "classification",
+    "confidentiality",
+    "integrity",
+    "availability",
+    "location",
+    "lifecycle",
+    "in_scope",
+}
+
+
+def check_member(organization: Any, user: Any, field: str) -> None:
+    """A person named on a record must be a current member of its organisation."""
+    if user is None:
+        return
+    if not current_memberships(user).filter(organization=organization).exists():
+        raise ValidationError({field: _("%s is not a member of this organisation.") % user})
+
+
+def _check_refs(organization: Any, data: dict[str, Any]) -> None:
+    for field in ("owner", "custodian"):
+        check_member(organization, data.get(field), field)
+    classification = data.get("classification")
+    if classification is not None and classification.organization_id != organization.pk:
+        raise ValidationError({"classification": _("Unknown classification.")})
+    unknown = set(data) - ASSET_FIELDS - {"depends_on"}
+    if unknown:
+        raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+
+
+def _set_dependencies(asset: Asset, *, actor: Any, depends_on: list[Asset] | None) -> None:
+    if depends_on is None:
+        return
+    ids = []
+    for other in depends_on:
+        if other.organization_id != asset.organization_id:
+            raise ValidationError({"depends_on": _("Unknown asset.")})
+        if other.pk == asset.pk:
+            raise ValidationError({"depends_on": _("An asset cannot depend on itself.")})
+        ids.append(other.pk)
+    record_m2m(asset, actor=actor, field="depends_on", ids=ids)
+
+
+def asset_create(*, organization: Any, actor: Any, **data: Any) -> Asset:
+    require(actor, "assets.change_asset", organization)
+    depends_on = data.pop("depends_on", None)
+    _check_refs(organization, data)
+    with transaction.atomic():
+        ref = (data.pop("ref", "") or "").strip()
+        if ref:
+            if Asset.objects.filter(organization=organization, ref=ref).exists():
+                raise ValidationError({"ref": _("Asset %s already exists.") % ref})
+            reserve_ref(organization, "A", ref)
+        else:
+            ref = next_ref(organization, "A")
+        asset = record_create(Asset(organization=organization, ref=ref, **data), actor=actor)
+        _set_dependencies(asset, actor=actor, depends_on=depends_on)
+    return asset
+
+
+def asset_update(
+    *, asset: Asset, actor: Any, version: int | None, if_match: bool = False, **data: Any
+) -> Asset:
+    require(actor, "assets.change_asset", asset)
+    depends_on = data.pop("depends_on", None)
+    _check_refs(asset.organization, data)
+    if "ref" in data and data["ref"] != asset.ref:
+        raise ValidationError({"ref": _("A reference never changes.")})
+    data.pop("ref", None)
+    with transaction.atomic():
+        record_update(asset, actor=actor, data=data, expected_version=version, if_match=if_match)
+        _set_dependencies(asset, actor=actor, depends_on=depends_on)
+    return asset
+
+
+def asset_delete(*, asset: Asset, actor: Any, version: int | None = None) -> None:
+    require(actor, "assets.change_asset", asset)
+    if asset.risks.exists():
+        raise ValidationError(_("%s is linked to risks; unlink it first.") % asset)
+    with transaction.atomic():
+        asset.depends_on.clear()
+        asset.dependents.clear()
+        record_delete(asset, actor=actor, expected_version=version)
+
+
+def classification_create(
+    *, organization: Any, actor: Any, name: str, order: int, description: str = ""
+) -> ClassificationLevel:
+    require(actor, "assets.manage_classification", organization)
+    if ClassificationLevel.objects.filter(
+        organization=organization, name__iexact=name.strip()
+    ).exists():
+        raise ValidationError({"name": _("“%s” already exists.") % name})
+    return record_create(
+        ClassificationLevel(
+            organization=organization, name=name.strip(), order=order, description=description
+        ),
+        actor=actor,
+    )
+
+
+DEFAULT_CLASSIFICATION = [("Public", 1), ("Internal", 2), ("Confidential", 3), ("Restricted", 4)]
+
+
+def classification_ensure_default(*, organization: Any, actor: Any) -> None:
+    """A four-level scheme for an organisation that has none yet."""
+    if ClassificationLevel.objects.filter(organization=organization).exists():
+        return
+    for name, order in DEFAULT_CLASSIFICATION:
+        classification_create(organization=organization, actor=actor, name=name, order=order)
