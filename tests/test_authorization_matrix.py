@@ -29,6 +29,7 @@ class Spec:
     obj: str | None = None  # "membership" or "token": the route's pk names such a record
     body: str = "{}"  # a valid body, so that the answer is about access, not validation
     multipart: bool = False  # send a small valid library file instead of a JSON body
+    query: str = ""  # appended to the path (e.g. the version a DELETE was made from)
 
 
 # --- UI routes under /o/<org_slug>/ ----------------------------------------------------------
@@ -77,7 +78,7 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "accounts.manage_members", obj="membership", body='{"role": "auditor", "version": 1}'
     ),
     ("DELETE", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec(
-        "accounts.manage_members", obj="membership"
+        "accounts.manage_members", obj="membership", query="?version=1"
     ),
     ("GET", "/api/v1/orgs/{slug}/audit-events/"): Spec("core.view_auditlog"),
     ("GET", "/api/v1/orgs/{slug}/tokens/"): Spec("accounts.use_api_tokens"),
@@ -346,6 +347,7 @@ def test_api_operation(client, world, method, path, scope, actor):
             ("mapping_set_id", pk),
         ):
             url = url.replace("{" + param + "}", str(value))
+    url += spec.query
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}
     if spec.multipart:
         from django.core.files.uploadedfile import SimpleUploadedFile

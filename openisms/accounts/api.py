@@ -200,12 +200,13 @@ def member_patch(
     org = org_scope(request, slug, "accounts.manage_members")
     membership = selectors.member_get(organization=org, pk=member_id)
     version, if_match = expected_version(request, payload.version)
+    sent = payload.model_dump(exclude_unset=True)
     membership = services.membership_change_role(
         membership=membership,
         actor=request_actor(request),
         role=payload.role,
         version=version,
-        access_expires_at=payload.access_expires_at,
+        access_expires_at=sent.get("access_expires_at", services.UNCHANGED),
         if_match=if_match,
     )
     response["ETag"] = etag(membership.version)
@@ -217,10 +218,16 @@ def member_patch(
     response={204: None, **WRITE_ERROR_RESPONSES},
     summary="Remove a member",
 )
-def member_remove(request: HttpRequest, slug: str, member_id: int) -> Any:
+def member_remove(
+    request: HttpRequest, slug: str, member_id: int, version: int | None = None
+) -> Any:
+    """Send the version you saw: ``If-Match`` (stale → 412) or ``?version=`` (stale → 409)."""
     org = org_scope(request, slug, "accounts.manage_members")
     membership = selectors.member_get(organization=org, pk=member_id)
-    services.membership_remove(membership=membership, actor=request_actor(request))
+    expected, if_match = expected_version(request, version)
+    services.membership_remove(
+        membership=membership, actor=request_actor(request), version=expected, if_match=if_match
+    )
     return Status(204, None)
 
 

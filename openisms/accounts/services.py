@@ -18,9 +18,10 @@ from openisms.accounts.backends import forget_roles
 from openisms.accounts.models import ApiToken, Membership, Organization, User
 from openisms.accounts.roles import Role
 from openisms.core import audit
-from openisms.core.gate import require
+from openisms.core.gate import current_memberships, require
 from openisms.core.services import record_create, record_delete, record_event, record_update
 
+UNCHANGED = object()  # a keyword argument the caller did not send
 TOKEN_PREFIX = "oism_"  # noqa: S105 (a prefix, not a secret)
 
 
@@ -110,12 +111,25 @@ def membership_add(
     return membership
 
 
-def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None) -> None:
-    if membership.role != Role.OWNER or new_role == Role.OWNER:
+def _ensure_an_owner_remains(
+    membership: Membership, *, new_role: str | None, expires: datetime | None = None
+) -> None:
+    """After the change, at least one *current* owner (active account, access not expired)
+    must remain. The organisation's owner rows are locked while checking, so two owners
+    demoting each other at the same moment cannot both succeed."""
+    now = timezone.now()
+    if membership.role != Role.OWNER and new_role != Role.OWNER:
         return
-    others = Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER)
-    if not others.exclude(pk=membership.pk).exists():
-        raise ValidationError(_("An organisation needs at least one owner."))
+    if new_role == Role.OWNER and (expires is None or expires > now):
+        return  # this membership is, and stays, a current owner
+    owners = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(organization_id=membership.organization_id, role=Role.OWNER, user__is_active=True)
+        .exclude(pk=membership.pk)
+        .values_list("access_expires_at", flat=True)
+    )
+    if not any(e is None or e > now for e in owners):
+        raise ValidationError(_("An organisation needs at least one current owner."))
 
 
 def membership_change_role(
@@ -124,18 +138,20 @@ def membership_change_role(
     actor: User,
     role: str,
     version: int | None,
-    access_expires_at: datetime | None = None,
+    access_expires_at: datetime | object | None = UNCHANGED,
     if_match: bool = False,
 ) -> Membership:
+    """Change a role and, when given, the access expiry (``UNCHANGED`` keeps it)."""
     require(actor, "accounts.manage_members", membership)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%s”.") % role})
+    expires = membership.access_expires_at if access_expires_at is UNCHANGED else access_expires_at
     with transaction.atomic():
-        _ensure_an_owner_remains(membership, new_role=role)
+        _ensure_an_owner_remains(membership, new_role=role, expires=expires)  # type: ignore[arg-type]
         record_update(
             membership,
             actor=actor,
-            data={"role": role, "access_expires_at": access_expires_at},
+            data={"role": role, "access_expires_at": expires},
             expected_version=version,
             if_match=if_match,
             action="membership.role_change",
@@ -145,14 +161,27 @@ def membership_change_role(
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: User, version: int | None = None) -> None:
+def membership_remove(
+    *, membership: Membership, actor: User, version: int | None, if_match: bool = False
+) -> None:
+    """Remove a member (from the version the caller saw) and revoke their tokens for the
+    organisation, each revocation audited."""
     require(actor, "accounts.manage_members", membership)
     with transaction.atomic():
         _ensure_an_owner_remains(membership, new_role=None)
-        membership.user.api_tokens.filter(
+        for token in membership.user.api_tokens.filter(
             organization_id=membership.organization_id, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
-        record_delete(membership, actor=actor, expected_version=version, action="membership.remove")
+        ):
+            record_update(
+                token, actor=actor, data={"revoked_at": timezone.now()}, action="token.revoke"
+            )
+        record_delete(
+            membership,
+            actor=actor,
+            expected_version=version,
+            action="membership.remove",
+            if_match=if_match,
+        )
     forget_roles(membership.user)
 
 
@@ -233,20 +262,20 @@ def token_authenticate(secret: str) -> ApiToken | None:
 
 
 def user_has_mfa(user: User) -> bool:
-    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import is_mfa_enabled
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(is_mfa_enabled(user))
 
 
 # --- authentication events ------------------------------------------------------------------
 
 
 def auth_event_record(*, user: User | None, email: str, action: str, by_user: bool = True) -> None:
-    """Login, logout and failed login: one event in each organisation the user belongs to
-    (their auditors see it), or in the global chain for an unknown account."""
+    """Login, logout and failed login: one event in each organisation where the person is a
+    current member (their auditors see it), or in the global chain otherwise."""
     with transaction.atomic():
         org_ids = (
-            list(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+            list(current_memberships(user).values_list("organization_id", flat=True))
             if user is not None
             else []
         )

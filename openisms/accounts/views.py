@@ -131,11 +131,18 @@ class MemberRemoveView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         member = selectors.member_get(organization=self.organization, pk=pk)
+        version = request.POST.get("version", "")
         try:
-            services.membership_remove(membership=member, actor=self.actor)
+            services.membership_remove(
+                membership=member,
+                actor=self.actor,
+                version=int(version) if version.isdigit() else member.version,
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, str(message))
+        except ConflictError as exc:
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("%s was removed.") % member.user.email)
         return redirect("accounts:member_list", org_slug=org_slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -123,6 +124,11 @@ def org_scope(request: HttpRequest, slug: str, perm: str = "core.view_organizati
     ``perm``). A token only opens the organisation it was issued for."""
     token = getattr(request, "api_token", None)
     org = organization_for(request.user, slug, token=token)
+    if org.require_mfa and not is_mfa_enabled(request.user):
+        raise PermissionDenied(
+            "This organisation requires two-factor authentication: set it up in the web "
+            "application first."
+        )
     require(request.user, perm, org)
     return org
 

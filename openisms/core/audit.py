@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from openisms.core.context import current
@@ -108,8 +108,12 @@ def record(
         key = chain_key(org_id)
         head = AuditChain.objects.select_for_update().filter(key=key).first()
         if head is None:
-            head = AuditChain.objects.create(key=key, organization_id=org_id)
-            head = AuditChain.objects.select_for_update().get(pk=head.pk)
+            try:
+                with transaction.atomic():  # another writer may create it at the same moment
+                    AuditChain.objects.create(key=key, organization_id=org_id)
+            except IntegrityError:
+                pass
+            head = AuditChain.objects.select_for_update().get(key=key)
         actor_id = actor.pk if getattr(actor, "pk", None) else None
         fields: dict[str, Any] = {
             "seq": head.last_seq + 1,

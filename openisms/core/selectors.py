@@ -43,7 +43,7 @@ def audit_event_list(
         qs = qs.filter(actor_label__icontains=f.actor)
     if f.since:
         qs = qs.filter(timestamp__gte=_day_start(f.since))
-    if f.until:
+    if f.until and f.until < date.max:
         qs = qs.filter(timestamp__lt=_day_start(f.until + timedelta(days=1)))
     return qs
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -62,7 +62,12 @@ def record_create[M: models.Model](instance: M, *, actor: Any, action: str = "cr
     with transaction.atomic():
         validate_text(instance)
         instance.full_clean()
-        instance.save(force_insert=True)
+        try:
+            with transaction.atomic():
+                instance.save(force_insert=True)
+        except IntegrityError as exc:
+            # A concurrent request created the same record between our checks and the insert.
+            raise ValidationError(_("This record was just created by someone else.")) from exc
         changes = {name: [None, value] for name, value in snapshot(instance).items()}
         audit.record(
             organization=_organization_of(instance),
@@ -139,6 +144,7 @@ def record_delete(
     actor: Any,
     expected_version: int | None = None,
     action: str = "delete",
+    if_match: bool = False,
 ) -> None:
     model = type(instance)
     with transaction.atomic():
@@ -152,7 +158,8 @@ def record_delete(
                     .values_list("version", flat=True)
                     .first()
                 )
-                raise ConflictError(obj=instance, expected=expected_version, current=current)
+                error = PreconditionFailed if if_match else ConflictError
+                raise error(obj=instance, expected=expected_version, current=current)
         changes = {name: [value, None] for name, value in snapshot(instance).items()}
         audit.record(
             organization=_organization_of(instance),

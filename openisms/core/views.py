@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
@@ -19,6 +20,8 @@ from django.views.generic import TemplateView
 
 from openisms.core.gate import organizations_for, require, scoped
 from openisms.core.selectors import AuditFilter, audit_event_list, audit_facets
+
+logger = logging.getLogger(__name__)
 
 
 class OrgScopedMixin(LoginRequiredMixin):
@@ -150,8 +153,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         pending = pending_migrations()
-    except Exception as exc:  # the database is unreachable or broken
-        return JsonResponse({"status": "unavailable", "database": str(exc)[:200]}, status=503)
+    except Exception:  # the database is unreachable or broken: details go to the log only
+        logger.exception("readiness check failed")
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     if pending:
         return JsonResponse({"status": "unavailable", "pending_migrations": pending}, status=503)
     return JsonResponse({"status": "ok"})

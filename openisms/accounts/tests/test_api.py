@@ -171,7 +171,10 @@ class TestMembers:
             **auth(token),
         )
         assert r.json()["role"] == "viewer"
-        assert client.delete(f"/api/v1/orgs/acme/members/{mid}/", **auth(token)).status_code == 204
+        assert (
+            client.delete(f"/api/v1/orgs/acme/members/{mid}/?version=2", **auth(token)).status_code
+            == 204
+        )
         assert not Membership.objects.filter(pk=mid).exists()
         actions = set(AuditEvent.objects.filter(organization=org).values_list("action", flat=True))
         assert {"membership.add", "membership.role_change", "membership.remove"} <= actions
@@ -225,3 +228,41 @@ def test_nul_characters_are_refused_on_every_database(client, org, token):
     assert r.json()["error"]["details"][0]["loc"] == ["body", "name"]
     org.refresh_from_db()
     assert org.name == "Acme Ltd"
+
+
+def test_stale_if_match_on_delete_is_412_and_missing_version_428(client, org, owner, token):
+    target = MembershipFactory(organization=org)
+    url = f"/api/v1/orgs/acme/members/{target.pk}/"
+    assert_error_shape(client.delete(url, **auth(token)), 428, "precondition_required")
+    assert_error_shape(
+        client.delete(url, HTTP_IF_MATCH='"7"', **auth(token)), 412, "precondition_failed"
+    )
+    assert client.delete(url, HTTP_IF_MATCH='"1"', **auth(token)).status_code == 204
+
+
+def test_organisation_requiring_mfa_refuses_api_without_mfa(client, org, owner, token):
+    org.require_mfa = True
+    org.save()
+    r = client.get("/api/v1/orgs/acme/members/", **auth(token))
+    assert_error_shape(r, 403, "permission_denied")
+    assert "two-factor" in r.json()["error"]["message"]
+    client.force_login(owner)  # the browser session reaches the API too: same rule
+    assert client.get("/api/v1/orgs/acme/").status_code == 403
+
+
+def test_patch_without_expiry_keeps_it(client, org, owner, token):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    until = timezone.now() + dt.timedelta(days=3)
+    target = MembershipFactory(organization=org, role="auditor", access_expires_at=until)
+    r = client.patch(
+        f"/api/v1/orgs/acme/members/{target.pk}/",
+        {"role": "viewer", "version": 1},
+        content_type="application/json",
+        **auth(token),
+    )
+    assert r.status_code == 200
+    target.refresh_from_db()
+    assert target.access_expires_at == until

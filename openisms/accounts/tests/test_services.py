@@ -109,10 +109,36 @@ class TestMemberships:
 
     def test_last_owner_cannot_be_demoted_or_removed(self, org, owner):
         m = Membership.objects.get(user=owner)
-        with pytest.raises(ValidationError, match="at least one owner"):
+        with pytest.raises(ValidationError, match="at least one current owner"):
             services.membership_change_role(membership=m, actor=owner, role="viewer", version=1)
-        with pytest.raises(ValidationError, match="at least one owner"):
-            services.membership_remove(membership=m, actor=owner)
+        with pytest.raises(ValidationError, match="at least one current owner"):
+            services.membership_remove(membership=m, actor=owner, version=1)
+        with pytest.raises(ValidationError, match="at least one current owner"):
+            services.membership_change_role(
+                membership=m,
+                actor=owner,
+                role="owner",
+                version=1,
+                access_expires_at=timezone.now() - dt.timedelta(days=1),
+            )
+
+    def test_an_expired_owner_does_not_count(self, org, owner, member):
+        other = member(org, "owner")
+        Membership.objects.filter(user=other).update(
+            access_expires_at=timezone.now() - dt.timedelta(days=1)
+        )
+        m = Membership.objects.get(user=owner)
+        with pytest.raises(ValidationError, match="at least one current owner"):
+            services.membership_change_role(membership=m, actor=owner, role="viewer", version=1)
+
+    def test_role_change_keeps_expiry_unless_given(self, org, owner, member):
+        auditor = member(org, "auditor")
+        until = timezone.now() + dt.timedelta(days=3)
+        Membership.objects.filter(user=auditor).update(access_expires_at=until)
+        m = Membership.objects.get(user=auditor)
+        services.membership_change_role(membership=m, actor=owner, role="viewer", version=1)
+        m.refresh_from_db()
+        assert m.access_expires_at == until
 
     def test_unknown_role(self, org, owner, member):
         m = Membership.objects.get(user=member(org, "viewer"))
@@ -122,9 +148,14 @@ class TestMemberships:
     def test_remove_revokes_their_tokens(self, org, owner, member):
         viewer = member(org, "viewer")
         new = services.token_create(organization=org, actor=viewer, name="ci")
-        services.membership_remove(membership=Membership.objects.get(user=viewer), actor=owner)
+        services.membership_remove(
+            membership=Membership.objects.get(user=viewer), actor=owner, version=1
+        )
         new.token.refresh_from_db()
         assert new.token.revoked_at is not None
+        assert AuditEvent.objects.filter(
+            action="token.revoke", object_id=str(new.token.pk)
+        ).exists()
         assert services.token_authenticate(new.secret) is None
 
     def test_invite_creates_account_without_password(self, org, owner):
