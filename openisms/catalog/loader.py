@@ -26,6 +26,7 @@ from openisms.catalog.models import (
     RequirementNode,
 )
 
+MAX_DEPTH = 50
 NODE_FIELDS = (
     "ref_id",
     "name",
@@ -130,6 +131,22 @@ def prepare_nodes(fw: FrameworkData, *, source: str) -> list[PreparedNode]:
             by_ref[n.ref_id] = urn
         by_urn[urn] = n
         urns.append(urn)
+    for urn in urns:
+        n = by_urn[urn]
+        where = n.where or where_fw
+        if len(urn) > 255:
+            raise LibraryError(
+                f"URN longer than 255 characters: {urn[:60]!r}…", source=source, where=where
+            )
+        if len(n.ref_id) > 100:
+            raise LibraryError(
+                f"ref_id longer than 100 characters: {n.ref_id[:40]!r}…", source=source, where=where
+            )
+        if len(n.name) > 500:
+            raise LibraryError("name longer than 500 characters", source=source, where=where)
+        texts = (urn, n.ref_id, n.name, n.description, n.guidance, n.kind, n.parent)
+        if any("\x00" in t for t in texts):
+            raise LibraryError("NUL characters are not allowed", source=source, where=where)
     parents: dict[str, str] = {}
     for urn in urns:
         n = by_urn[urn]
@@ -158,6 +175,12 @@ def prepare_nodes(fw: FrameworkData, *, source: str) -> list[PreparedNode]:
         base = depths[cur] if cur else 0
         for offset, c in enumerate(reversed(chain), start=1):
             depths[c] = base + offset
+            if depths[c] > MAX_DEPTH:
+                raise LibraryError(
+                    f"the tree is deeper than {MAX_DEPTH} levels",
+                    source=source,
+                    where=by_urn[c].where or where_fw,
+                )
     return [
         PreparedNode(data=by_urn[u], urn=u, parent_urn=parents[u], depth=depths[u], order=i)
         for i, u in enumerate(urns)
@@ -401,3 +424,35 @@ def sync_templates(lib: LibraryData, *, library: Library, organization: Any) -> 
             obj.save()
     ControlTemplate.objects.filter(library=library).exclude(urn__in=seen).delete()
     return len(seen)
+
+
+def check_library_text(lib: LibraryData) -> None:
+    """What both databases must be able to store: URNs within 255 characters, no NUL
+    characters (PostgreSQL refuses them) in the library's, frameworks' and mappings' texts.
+    Nodes are checked by ``prepare_nodes``."""
+    texts: list[tuple[str, str]] = [
+        ("urn", lib.urn),
+        ("name", lib.name),
+        ("description", lib.description),
+    ]
+    for i, fw in enumerate(lib.frameworks):
+        texts += [
+            (f"frameworks[{i}].urn", fw.urn),
+            (f"frameworks[{i}].name", fw.name),
+            (f"frameworks[{i}].description", fw.description),
+        ]
+    for i, ms in enumerate(lib.mapping_sets):
+        texts += [(f"mapping_sets[{i}].urn", ms.urn), (f"mapping_sets[{i}].name", ms.name)]
+        texts += [(m.where or f"mapping_sets[{i}]", m.rationale) for m in ms.mappings]
+    for i, t in enumerate(lib.control_templates):
+        texts += [
+            (f"control_templates[{i}].urn", t.urn),
+            (f"control_templates[{i}].description", t.description),
+        ]
+    for where, text in texts:
+        if "\x00" in text:
+            raise LibraryError("NUL characters are not allowed", source=lib.source, where=where)
+        if where.endswith("urn") and len(text) > 255:
+            raise LibraryError(
+                f"URN longer than 255 characters: {text[:60]!r}…", source=lib.source, where=where
+            )

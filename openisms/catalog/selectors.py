@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from openisms.catalog.data import (
     AttributeDef,
+    ControlTemplateData,
     FrameworkData,
     LibraryData,
     MappingData,
@@ -17,6 +18,7 @@ from openisms.catalog.data import (
     NodeData,
 )
 from openisms.catalog.models import (
+    ControlTemplate,
     Framework,
     FrameworkAdoption,
     MappingSet,
@@ -184,7 +186,19 @@ def library_to_data(framework: Framework) -> LibraryData:
                 mappings=[MappingData(s, t, r, st, ra) for s, t, r, st, ra in rows],
             )
         )
+    templates = [
+        ControlTemplateData(
+            urn=t.urn,
+            ref_id=t.ref_id,
+            name=t.name,
+            description=t.description,
+            category=t.category,
+            function=t.function,
+        )
+        for t in ControlTemplate.objects.filter(library=library).order_by("pk")
+    ]
     return LibraryData(
+        control_templates=templates,
         urn=library.urn,
         name=library.name,
         version=library.version,

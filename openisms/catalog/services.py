@@ -110,6 +110,7 @@ def library_load(
 ) -> loader.LibraryReport:
     """Write one parsed library: nothing when unchanged, in place when changed. Runs inside
     the caller's transaction."""
+    loader.check_library_text(lib)
     digest = loader.content_hash(lib)
     existing = Library.objects.filter(organization=organization, urn=lib.urn).first()
     if (

@@ -47,6 +47,19 @@ def _read_structured(path: Path) -> Any:
 
 def read_path(path: Path, fmt: str = "auto") -> LibraryData | Any:
     """A LibraryData, or an OSCAL ProfileData to resolve against its catalog."""
+    try:
+        return _read_path(path, fmt)
+    except LibraryError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # The format modules check the shapes they rely on; anything they missed is still
+        # bad input, never a server error.
+        raise LibraryError(
+            f"unexpected structure ({exc.__class__.__name__}: {str(exc)[:200]})", source=path.name
+        ) from exc
+
+
+def _read_path(path: Path, fmt: str) -> LibraryData | Any:
     from openisms.catalog.formats import ciso, openisms, oscal, tabular
 
     if fmt not in FORMATS:

@@ -16,9 +16,20 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: Path) -> Any:
+    """Parse YAML safely. Aliases (``*name``) are refused: a few hundred bytes of nested
+    aliases expand into gigabytes (the "billion laughs"), and no library needs them."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
+        text = path.read_text(encoding="utf-8")
+        if "*" in text:
+            for event in yaml.parse(text, Loader=_SAFE_LOADER):
+                if isinstance(event, yaml.AliasEvent):
+                    mark = event.start_mark
+                    raise LibraryError(
+                        "YAML aliases (*name) are not allowed in a library",
+                        source=path.name,
+                        where=f"line {mark.line + 1}, column {mark.column + 1}" if mark else "",
+                    )
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

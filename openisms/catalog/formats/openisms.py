@@ -93,6 +93,23 @@ def parse(doc: Any, *, source: str) -> LibraryData:
     return lib
 
 
+def _flat_strings(r: _Reader, value: Any, where: str) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value.values()
+    ):
+        raise r.fail("expected a mapping of names to text", where)
+    return {str(k): v for k, v in value.items()}
+
+
+def _ref_id(r: _Reader, value: Any, where: str) -> str:
+    """Ref ids are text: an unquoted 5.10 would silently become 5.1."""
+    if isinstance(value, float | bool):
+        raise r.fail(f'ref_id {value!r} must be quoted ("…") so that it stays as written', where)
+    return as_str(value)
+
+
 def _framework(r: _Reader, fw: Any, where: str) -> FrameworkData:
     fw = r.mapping(fw, where)
     data = FrameworkData(
@@ -108,7 +125,7 @@ def _framework(r: _Reader, fw: Any, where: str) -> FrameworkData:
         copyright=as_str(fw.get("copyright")),
         locale=as_str(fw.get("locale")) or "en",
         aliases=[as_str(a) for a in r.items(fw.get("aliases"), f"{where}.aliases")],
-        source=dict(fw.get("source") or {}),
+        source=_flat_strings(r, fw.get("source"), f"{where}.source"),
     )
     for j, attr in enumerate(r.items(fw.get("attribute_schema"), f"{where}.attribute_schema")):
         aw = f"{where}.attribute_schema[{j}]"
@@ -126,7 +143,7 @@ def _framework(r: _Reader, fw: Any, where: str) -> FrameworkData:
         attributes = r.mapping(node.get("attributes") or {}, f"{nw}.attributes")
         data.nodes.append(
             NodeData(
-                ref_id=as_str(node.get("ref_id")),
+                ref_id=_ref_id(r, node.get("ref_id"), nw),
                 name=as_str(node.get("name")),
                 urn=as_str(node.get("urn")),
                 parent=as_str(node.get("parent")),
@@ -161,7 +178,9 @@ def _mapping_set(r: _Reader, ms: Any, where: str) -> MappingSetData:
         mw = f"{where}.mappings[{k}]"
         m = r.mapping(m, mw)
         strength = m.get("strength")
-        if strength not in (None, "") and not str(strength).isdigit():
+        if strength not in (None, "") and not (
+            isinstance(strength, int) and not isinstance(strength, bool)
+        ):
             raise r.fail(f"strength must be a whole number, not {strength!r}", mw)
         data.mappings.append(
             MappingData(

@@ -327,7 +327,9 @@ def parse_catalog(doc: dict[str, Any], *, source: str) -> LibraryData:
     )
     provider = _party_name(metadata)
     description = as_str(metadata.get("remarks"))
-    fw_urn = f"urn:oscal:catalog:{slug(title)}"
+    # A title without ASCII letters or digits (e.g. 目录) falls back to the document's uuid.
+    key = slug(title) or slug(as_str(catalog.get("uuid"))) or "catalog"
+    fw_urn = f"urn:oscal:catalog:{key}"
     nodes = _CatalogReader(catalog, source=source, framework_urn=fw_urn).read(catalog)
     framework = FrameworkData(
         urn=fw_urn,
@@ -341,7 +343,7 @@ def parse_catalog(doc: dict[str, Any], *, source: str) -> LibraryData:
         source={"oscal_uuid": as_str(catalog.get("uuid")), "file": source},
     )
     return LibraryData(
-        urn=f"urn:oscal:library:{slug(title)}",
+        urn=f"urn:oscal:library:{key}",
         name=title,
         version=version,
         provider=provider,
@@ -402,7 +404,8 @@ class ProfileData:
         kept = set(selected)
         for urn in selected:
             kept.update(index.ancestors(urn))
-        fw_urn = f"urn:oscal:profile:{slug(self.title)}"
+        key = slug(self.title) or slug(self.uuid) or "profile"
+        fw_urn = f"urn:oscal:profile:{key}"
         nodes = [
             _rebased(node, index, fw_urn, selected=index.urn(node) in selected)
             for node in catalog.nodes
@@ -422,7 +425,7 @@ class ProfileData:
             source={"oscal_uuid": self.uuid, "file": self.source, "profile_of": catalog.urn},
         )
         return LibraryData(
-            urn=f"urn:oscal:library:profile:{slug(self.title)}",
+            urn=f"urn:oscal:library:profile:{key}",
             name=self.title,
             version=self.version,
             provider=self.provider,

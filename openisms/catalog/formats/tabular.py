@@ -40,10 +40,17 @@ def _rows_xlsx(path: Path) -> Iterator[list[str]]:
             f"not a readable XLSX workbook ({exc.__class__.__name__})", source=path.name
         ) from exc
     try:
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            yield ["" if v is None else str(v) for v in row]
+        rows = [
+            ["" if v is None else str(v) for v in row]
+            for row in wb.worksheets[0].iter_rows(values_only=True)
+        ]
+    except Exception as exc:  # a damaged sheet inside a valid zip
+        raise LibraryError(
+            f"not a readable XLSX workbook ({exc.__class__.__name__})", source=path.name
+        ) from exc
     finally:
         wb.close()
+    yield from rows
 
 
 def read(path: Path) -> LibraryData:

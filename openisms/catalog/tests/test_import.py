@@ -407,3 +407,67 @@ class TestTabularAndRoundTrips:
 def test_library_error_message_format():
     err = LibraryError("bad thing", source="f.yaml", where="row 3")
     assert str(err) == "f.yaml: row 3: bad thing"
+
+
+class TestHostileInput:
+    """Found by review: shapes and sizes that must be refused cleanly, never a 500."""
+
+    def refused(self, tmp_path, name, text, pattern):
+        with pytest.raises(CommandError, match=pattern):
+            run("catalog", "import", "--dry-run", str(write(tmp_path, name, text)))
+
+    def test_yaml_aliases_are_refused(self, db, tmp_path):
+        bomb = "openisms_library: 1\nurn: x\nname: x\na: &a [1, 1, 1]\nb: [*a, *a, *a]\n"
+        self.refused(tmp_path, "bomb.yaml", bomb, r"bomb\.yaml: line 5, column \d+: YAML aliases")
+
+    def test_unexpected_shapes(self, db, tmp_path):
+        cases = [
+            (
+                "src.yaml",
+                library_yaml([{"ref_id": "1", "name": "a"}]).replace(
+                    "nodes:", "source: hello\n  nodes:"
+                ),
+                "source: expected a mapping",
+            ),
+            ("ciso.yaml", "urn: u\nobjects:\n  reference_controls: 5\n", "expected a list"),
+            (
+                "float.yaml",
+                library_yaml([{"ref_id": 5.10, "name": "a"}]),
+                "ref_id 5.1 must be quoted",
+            ),
+            (
+                "oscal.json",
+                '{"catalog": {"uuid": "u", "metadata": {"title": "T", "parties": 5}, "groups": 5}}',
+                "oscal.json",
+            ),
+        ]
+        for name, text, pattern in cases:
+            self.refused(tmp_path, name, text, pattern)
+
+    def test_limits_both_databases_share(self, db, tmp_path):
+        self.refused(tmp_path, "nul.csv", "ref_id,name\n1,a\x00b\n", "NUL characters")
+        self.refused(
+            tmp_path,
+            "long.yaml",
+            library_yaml([{"ref_id": "1", "name": "a", "urn": "urn:" + "x" * 300}]),
+            "URN longer than 255",
+        )
+        deep = "ref_id,name,parent\n" + "".join(
+            f"{i},n{i},{i - 1 if i else ''}\n" for i in range(60)
+        )
+        self.refused(tmp_path, "deep.csv", deep, "deeper than 50 levels")
+
+    def test_broken_xlsx(self, db, tmp_path):
+        self.refused(tmp_path, "x.xlsx", "not a zip", r"x\.xlsx: not a readable XLSX")
+
+    def test_control_templates_survive_export_and_reimport(self, db, tmp_path):
+        doc = yaml.safe_load(library_yaml([{"ref_id": "1", "name": "a"}]))
+        doc["control_templates"] = [
+            {"urn": "urn:test:tpl:1", "ref_id": "T1", "name": "Template one"}
+        ]
+        run("catalog", "import", str(write(tmp_path, "lib.yaml", yaml.safe_dump(doc))))
+        out = tmp_path / "export.yaml"
+        run("catalog", "export", "urn:test:fw", "--format", "openisms-yaml", "-o", str(out))
+        assert "urn:test:tpl:1" in out.read_text()
+        assert "unchanged" in run("catalog", "import", str(out))
+        assert ControlTemplate.objects.filter(urn="urn:test:tpl:1").exists()
