@@ -4,8 +4,11 @@ from ninja import NinjaAPI
 from ninja.throttling import AnonRateThrottle
 
 from openisms.accounts.api import router as accounts_router
+from openisms.assets.api import router as assets_router
 from openisms.catalog.api import router as catalog_router
 from openisms.core.api import install_error_handlers
+from openisms.risks.api import router as risks_router
+from openisms.risks.api_export import router as risks_export_router
 
 api = NinjaAPI(
     title="OpenISMS API",
@@ -22,3 +25,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
+api.add_router("/", assets_router)
+api.add_router("/", risks_export_router)  # before /risks/{risk_id}/
+api.add_router("/", risks_router)

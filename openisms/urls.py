@@ -12,4 +12,7 @@ urlpatterns = [
     path("", include("openisms.core.urls")),
     path("", include("openisms.accounts.urls")),
     path("", include("openisms.catalog.urls")),
+    path("", include("openisms.risks.urls")),
+    path("", include("openisms.assets.urls")),
+    path("", include("openisms.risks.method_urls")),
 ]

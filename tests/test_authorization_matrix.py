@@ -29,7 +29,7 @@ class Spec:
     obj: str | None = None  # "membership" or "token": the route's pk names such a record
     body: str = "{}"  # a valid body, so that the answer is about access, not validation
     multipart: bool = False  # send a small valid library file instead of a JSON body
-    query: str = ""  # appended to the path (e.g. the version a DELETE was made from)
+    query: str = ""  # appended to the path; "{obj}" is replaced by the object's id
 
 
 # --- UI routes under /o/<org_slug>/ ----------------------------------------------------------
@@ -49,6 +49,41 @@ ORG_ROUTES: dict[str, Spec] = {
     "catalog:framework_adopt": Spec("catalog.adopt_framework", ("POST",), "framework"),
     "catalog:framework_export": Spec("catalog.view_catalog", obj="framework"),
     "catalog:requirement_detail": Spec("catalog.view_catalog", obj="requirement"),
+    # Assets. "own" records below are owned by the acting user (contributors act on theirs).
+    "assets:asset_list": Spec("assets.view_asset"),
+    "assets:asset_create": Spec("assets.change_asset", ("GET", "POST")),
+    "assets:asset_detail": Spec("assets.view_asset", obj="asset"),
+    "assets:asset_edit": Spec("assets.change_asset", ("GET", "POST"), "asset"),
+    "assets:asset_delete": Spec("assets.change_asset", ("POST",), "asset"),
+    "assets:classification": Spec("assets.view_asset"),
+    "assets:classification_add": Spec("assets.manage_classification", ("POST",)),
+    "assets:classification_default": Spec("assets.manage_classification", ("POST",)),
+    # Risk methodology and assessment runs.
+    "riskmethod:methodology": Spec("risks.view_risk"),
+    "riskmethod:methodology_preset": Spec("risks.manage_methodology", ("POST",)),
+    "riskmethod:methodology_edit": Spec("risks.manage_methodology", ("GET", "POST")),
+    "riskmethod:run_list": Spec("risks.view_risk"),
+    "riskmethod:run_start": Spec("risks.manage_methodology", ("POST",)),
+    "riskmethod:run_compare": Spec(
+        "risks.view_risk", obj="run_query", query="?before={obj}&after={obj}"
+    ),
+    "riskmethod:run_detail": Spec("risks.view_risk", obj="run"),
+    "riskmethod:run_complete": Spec("risks.manage_methodology", ("POST",), "run"),
+    # The risk register. Transitions: the service also requires the risk owner or a manager;
+    # the acting user owns the "own" risk.
+    "risks:risk_list": Spec("risks.view_risk"),
+    "risks:risk_create": Spec("risks.change_risk", ("GET", "POST")),
+    "risks:heatmap": Spec("risks.view_risk"),
+    "risks:risk_export": Spec("risks.view_risk"),
+    "risks:treatment_plan": Spec("risks.view_risk"),
+    "risks:risk_detail": Spec("risks.view_risk", obj="risk"),
+    "risks:risk_edit": Spec("risks.change_risk", ("GET", "POST"), "risk"),
+    "risks:risk_assess": Spec("risks.change_risk", ("POST",), "risk"),
+    "risks:risk_treatment": Spec("risks.change_risk", ("POST",), "risk"),
+    "risks:risk_transition": Spec("risks.view_risk", ("POST",), "risk"),
+    "risks:risk_accept": Spec("risks.accept_risk", ("POST",), "risk"),
+    "risks:action_create": Spec("risks.change_risk", ("POST",), "risk"),
+    "risks:action_update": Spec("risks.change_risk", ("POST",), "action"),
 }
 # Routes that need a signed-in user but no organisation.
 LOGIN_ROUTES = {"home"}
@@ -109,6 +144,83 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "catalog.view_catalog", obj="mapping_set"
     ),
     ("POST", "/api/v1/orgs/{slug}/libraries/"): Spec("catalog.import_library", multipart=True),
+    # Assets
+    ("GET", "/api/v1/orgs/{slug}/assets/"): Spec("assets.view_asset"),
+    ("POST", "/api/v1/orgs/{slug}/assets/"): Spec(
+        "assets.change_asset", body='{"name": "New", "type": "site"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/assets/{asset_id}/"): Spec("assets.view_asset", obj="asset"),
+    ("PATCH", "/api/v1/orgs/{slug}/assets/{asset_id}/"): Spec(
+        "assets.change_asset", obj="asset", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/assets/{asset_id}/"): Spec(
+        "assets.change_asset", obj="asset", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/classification-levels/"): Spec("assets.view_asset"),
+    ("POST", "/api/v1/orgs/{slug}/classification-levels/"): Spec(
+        "assets.manage_classification", body='{"name": "Secret", "order": 9}'
+    ),
+    # Threats, vulnerabilities, methodology
+    ("GET", "/api/v1/orgs/{slug}/threats/"): Spec("risks.view_risk"),
+    ("POST", "/api/v1/orgs/{slug}/threats/"): Spec(
+        "risks.change_risk", body='{"name": "Meteor", "category": "natural"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/vulnerabilities/"): Spec("risks.view_risk"),
+    ("POST", "/api/v1/orgs/{slug}/vulnerabilities/"): Spec(
+        "risks.change_risk", body='{"name": "Weak passwords"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/risk-methodology/"): Spec("risks.view_risk"),
+    ("POST", "/api/v1/orgs/{slug}/risk-methodology/"): Spec(
+        "risks.manage_methodology", body='{"preset": "5x5"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/risk-methodology/versions/"): Spec("risks.view_risk"),
+    # Risks (the "own" risk is owned by the acting user and assessed at 1 × 1: version 2)
+    ("GET", "/api/v1/orgs/{slug}/risks/"): Spec("risks.view_risk"),
+    ("POST", "/api/v1/orgs/{slug}/risks/"): Spec("risks.change_risk", body='{"title": "New risk"}'),
+    ("GET", "/api/v1/orgs/{slug}/risks/heatmap/"): Spec("risks.view_risk"),
+    ("GET", "/api/v1/orgs/{slug}/risks/export/"): Spec("risks.view_risk"),
+    ("GET", "/api/v1/orgs/{slug}/risks/{risk_id}/"): Spec("risks.view_risk", obj="risk"),
+    ("PATCH", "/api/v1/orgs/{slug}/risks/{risk_id}/"): Spec(
+        "risks.change_risk", obj="risk", body='{"title": "Renamed", "version": 2}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/assessment/"): Spec(
+        "risks.change_risk",
+        obj="risk",
+        body='{"current": {"likelihood": 2, "consequence": 2}, "version": 2}',
+    ),
+    ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/treatment/"): Spec(
+        "risks.change_risk", obj="risk", body='{"option": "retain", "version": 2}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/transition/"): Spec(
+        "risks.view_risk", obj="risk", body='{"to": "analysed", "version": 2}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/risks/{risk_id}/acceptances/"): Spec(
+        "risks.view_risk", obj="risk"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/acceptances/"): Spec(
+        "risks.view_risk", obj="risk", body='{"justification": "Within appetite, reviewed yearly."}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/risks/{risk_id}/actions/"): Spec("risks.view_risk", obj="risk"),
+    ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/actions/"): Spec(
+        "risks.change_risk", obj="risk", body='{"title": "Patch it"}'
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/actions/{action_id}/"): Spec(
+        "risks.change_risk", obj="action", body='{"status": "done", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/actions/{action_id}/"): Spec(
+        "risks.change_risk", obj="action", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/treatment-plan/"): Spec("risks.view_risk"),
+    ("GET", "/api/v1/orgs/{slug}/assessment-runs/"): Spec("risks.view_risk"),
+    ("POST", "/api/v1/orgs/{slug}/assessment-runs/"): Spec(
+        "risks.manage_methodology", body='{"name": "2027"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/assessment-runs/compare/"): Spec(
+        "risks.view_risk", obj="run_query", query="?before={obj}&after={obj}"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/assessment-runs/{run_id}/complete/"): Spec(
+        "risks.manage_methodology", obj="run", body='{"version": 1}'
+    ),
 }
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
 API_UNSCOPED = {("GET", "/api/v1/orgs/")}
@@ -190,6 +302,7 @@ class World:
         catalog_import([_library_file()], organization=self.other, actor=other_owner)
         self.other_framework = Framework.objects.get(organization=self.other)
         self.other_mapping_set = _private_mapping_set(self.other, self.other_framework)
+        self.risk_records = _risk_world(self, other_owner)
         self.secrets = {}
         for key, user in self.users.items():
             new = services.token_create(organization=self.own, actor=user, name=key)
@@ -201,6 +314,9 @@ class World:
         )
 
     def obj_pk(self, kind, *, user_key, foreign):
+        if kind in ("asset", "risk", "action", "run", "run_query"):
+            records = self.risk_records["other" if foreign else user_key]
+            return records["run" if kind == "run_query" else kind]
         if kind in ("framework", "adopted_framework"):
             if foreign:
                 return self.other_framework.pk
@@ -219,6 +335,33 @@ class World:
         if foreign:
             return self.other_token.pk
         return self.users[user_key].api_tokens.get().pk
+
+
+def _risk_world(world, other_owner):
+    """Per acting user, an asset, an assessed risk and an action they own; a run per
+    organisation; and the same in the other organisation."""
+    from openisms.assets.services import asset_create
+    from openisms.risks import services as risks
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        risks.methodology_from_preset(organization=org, actor=owner, preset="4x4")
+        run = risks.run_start(organization=org, actor=owner, name="Baseline")
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+            asset = asset_create(
+                organization=org, actor=owner, name=f"Asset of {key}", type="site", owner=person
+            )
+            risk = risks.risk_create(
+                organization=org, actor=owner, title=f"Risk of {key}", owner=person
+            )
+            risks.risk_assess(risk=risk, actor=owner, version=1, current=(1, 1))
+            action = risks.action_create(risk=risk, actor=owner, title="Act")
+            result[key] = {"asset": asset.pk, "risk": risk.pk, "action": action.pk, "run": run.pk}
+    return result
 
 
 def _library_file():
@@ -287,7 +430,7 @@ def test_ui_route(client, world, name, method, scope, actor):
     user_key = actor or ("expired_auditor" if scope == "expired_auditor" else None)
     slug = world.other.slug if scope == "other_org" else world.own.slug
     kwargs = {"org_slug": slug}
-    if spec.obj:
+    if spec.obj and not spec.query:
         foreign = scope in ("other_org", "foreign_object")
         pk = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
         if isinstance(pk, tuple):
@@ -297,6 +440,11 @@ def test_ui_route(client, world, name, method, scope, actor):
     if user_key:
         client.force_login(world.users[user_key])
     url = reverse(name, kwargs=kwargs)
+    if spec.query:
+        obj = world.obj_pk(
+            spec.obj, user_key=user_key or "owner", foreign=scope in ("other_org", "foreign_object")
+        )
+        url += spec.query.replace("{obj}", str(obj))
     response = client.generic(method, url)
     status = response.status_code
     if scope == "anonymous":
@@ -336,18 +484,24 @@ def test_api_operation(client, world, method, path, scope, actor):
     slug = world.other.slug if scope == "other_org" else world.own.slug
     foreign = scope in ("other_org", "foreign_object")
     url = path.replace("{slug}", slug)
+    obj = None
     if spec.obj:
         pk = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
+        obj = pk
         fw_pk, node_pk = pk if isinstance(pk, tuple) else (pk, None)
-        for param, value in (
-            ("member_id", pk),
-            ("token_id", pk),
-            ("framework_id", fw_pk),
-            ("node_id", node_pk),
-            ("mapping_set_id", pk),
+        for param in (
+            "member_id",
+            "token_id",
+            "mapping_set_id",
+            "asset_id",
+            "risk_id",
+            "action_id",
+            "run_id",
         ):
+            url = url.replace("{" + param + "}", str(pk))
+        for param, value in (("framework_id", fw_pk), ("node_id", node_pk)):
             url = url.replace("{" + param + "}", str(value))
-    url += spec.query
+    url += spec.query.replace("{obj}", str(obj))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}
     if spec.multipart:
         from django.core.files.uploadedfile import SimpleUploadedFile

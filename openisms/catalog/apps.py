@@ -14,6 +14,10 @@ class CatalogConfig(AppConfig):
         from openisms.core.nav import NavItem, register
 
         startup.register("catalog.shipped_content", load_shipped_content)
+        from openisms.catalog.services import demo_adopt_iso
+        from openisms.core import demo
+
+        demo.register("catalog.adopt_iso27001", demo_adopt_iso)
 
         register(
             NavItem(

@@ -287,3 +287,17 @@ def framework_adopt(*, organization: Any, actor: Any, framework: Framework) -> F
 def framework_drop(*, adoption: FrameworkAdoption, actor: Any) -> None:
     require(actor, "catalog.adopt_framework", adoption)
     record_delete(adoption, actor=actor, action="framework.drop")
+
+
+def demo_adopt_iso(*, organization: Any, owner: Any, **_: Any) -> None:
+    """Demo organisations work to ISO/IEC 27001:2022."""
+    framework = Framework.objects.filter(
+        organization__isnull=True, urn="urn:openisms:framework:iso27001-2022"
+    ).first()
+    if (
+        framework
+        and not FrameworkAdoption.objects.filter(
+            organization=organization, framework=framework
+        ).exists()
+    ):
+        framework_adopt(organization=organization, actor=owner, framework=framework)

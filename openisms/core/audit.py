@@ -138,6 +138,64 @@ def record(
     return event
 
 
+def record_many(
+    *,
+    organization: Any,
+    actor: Any,
+    action: str,
+    entries: list[tuple[models.Model, Mapping[str, Any]]],
+) -> None:
+    """One event per (object, changes), appended in order under a single lock of the chain
+    head: the same chain ``record`` would build, with a few queries for thousands of events."""
+    if not entries:
+        return
+    org_id = organization.pk if organization is not None else None
+    ctx = current()
+    with transaction.atomic():
+        key = chain_key(org_id)
+        head = AuditChain.objects.select_for_update().filter(key=key).first()
+        if head is None:
+            record(
+                organization=organization,
+                actor=actor,
+                action=action,
+                obj=entries[0][0],
+                changes=entries[0][1],
+            )
+            entries = entries[1:]
+            head = AuditChain.objects.select_for_update().get(key=key)
+        seq, prev = head.last_seq, head.last_hash
+        actor_id = actor.pk if getattr(actor, "pk", None) else None
+        label = _actor_label(actor)[:254]
+        context = to_jsonable(ctx.extra)
+        events = []
+        for obj, changes in entries:
+            object_type, object_id, object_repr = object_label(obj)
+            seq += 1
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "organization_id": org_id,
+                "timestamp": timezone.now(),
+                "actor_id": actor_id,
+                "actor_label": label,
+                "action": action,
+                "object_type": object_type[:100],
+                "object_id": object_id[:255],
+                "object_repr": object_repr[:255],
+                "changes": to_jsonable(dict(changes)),
+                "context": context,
+                "request_id": ctx.request_id,
+                "prev_hash": prev,
+            }
+            fields["hash"] = compute_hash(fields)
+            prev = fields["hash"]
+            events.append(AuditEvent(chain=head, **fields))
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        if events:
+            head.last_seq, head.last_hash = seq, prev
+            head.save(update_fields=["last_seq", "last_hash"])
+
+
 # --- verification ---------------------------------------------------------------------------
 
 

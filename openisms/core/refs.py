@@ -35,3 +35,17 @@ def reserve_ref(organization: Any, prefix: str, ref: str) -> None:
         if number > counter.last:
             counter.last = number
             counter.save(update_fields=["last"])
+
+
+def next_refs(organization: Any, prefix: str, count: int, *, width: int = 3) -> list[str]:
+    """``count`` consecutive new references in one locked step."""
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        counter, _ = RefCounter.objects.select_for_update().get_or_create(
+            organization=organization, key=prefix
+        )
+        first = counter.last + 1
+        counter.last += count
+        counter.save(update_fields=["last"])
+    return [f"{prefix}-{n:0{width}d}" for n in range(first, first + count)]

@@ -161,6 +161,9 @@ class Risk(OrganizationOwned, Versioned):
         indexes = [
             models.Index(fields=["organization", "status"], name="risk_org_status"),
             models.Index(fields=["organization", "current_level_order"], name="risk_org_level"),
+            models.Index(
+                fields=["organization", "current_level", "ref"], name="risk_org_level_key"
+            ),
             models.Index(fields=["organization", "owner"], name="risk_org_owner"),
         ]
 

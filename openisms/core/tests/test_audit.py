@@ -167,3 +167,24 @@ def test_verify_command_detects_removed_tail(org, owner):
     AuditEvent.objects.filter(organization=org, seq=3).delete()
     with pytest.raises(CommandError, match="events missing at the end"):
         call_command("auditlog", "verify")
+
+
+def test_record_many_continues_the_same_chain(org, owner):
+    from openisms.accounts.models import Membership
+
+    audit.record(organization=org, actor=owner, action="before")
+    objs = list(Membership.objects.filter(organization=org))
+    audit.record_many(
+        organization=org,
+        actor=owner,
+        action="bulk",
+        entries=[(m, {"n": [0, i]}) for i, m in enumerate(objs * 3)],
+    )
+    audit.record(organization=org, actor=owner, action="after")
+    chain = AuditChain.objects.get(organization=org)
+    report = audit.verify_chain(chain)
+    assert report.ok and report.checked == 2 + 3 * len(objs)
+    assert (
+        list(AuditEvent.objects.filter(organization=org).values_list("action", flat=True))[-1]
+        == "after"
+    )

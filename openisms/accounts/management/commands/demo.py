@@ -9,12 +9,9 @@ from django.db import transaction
 from openisms.accounts import services
 from openisms.accounts.models import Membership, Organization, User
 from openisms.accounts.roles import Role
-from openisms.catalog.selectors import framework_get
-from openisms.catalog.services import framework_adopt
-from openisms.core import startup
+from openisms.core import demo, startup
 from openisms.core.management.base import OpenISMSCommand
 
-ISO_27001_2022 = "urn:openisms:framework:iso27001-2022"
 DEMO_EMAIL = "demo@openisms.local"
 DEMO_PASSWORD = "demo-openisms-2026"  # noqa: S105 (printed by make demo on purpose)
 DEMO_ORGS = [("demo", "Demo Manufacturing Ltd"), ("demo-subsidiary", "Demo Subsidiary GmbH")]
@@ -42,8 +39,7 @@ class Command(OpenISMSCommand):
                 org = Organization.objects.filter(slug=slug).first()
                 if org is None:
                     org = services.organization_create(slug=slug, name=name, owner=owner)
-                    iso = framework_get(organization=org, urn=ISO_27001_2022)
-                    framework_adopt(organization=org, actor=owner, framework=iso)
+                colleagues = {}
                 for email, full_name, role in DEMO_PEOPLE:
                     person = User.objects.filter(email=email).first() or services.user_create(
                         email=email, password=password, full_name=full_name
@@ -52,6 +48,8 @@ class Command(OpenISMSCommand):
                         services.membership_add(
                             organization=org, actor=owner, user=person, role=role
                         )
+                    colleagues[str(role)] = person
+                demo.run(organization=org, owner=owner, colleagues=colleagues, full=slug == "demo")
         self.stdout.write(
             "Demo ready: organisations "
             + ", ".join(slug for slug, _ in DEMO_ORGS)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from openisms.risks import export_views, views
+
+app_name = "risks"
+
+P = "o/<slug:org_slug>/risks/"
+
+urlpatterns = [
+    path(P, views.RiskListView.as_view(), name="risk_list"),
+    path(f"{P}new/", views.RiskCreateView.as_view(), name="risk_create"),
+    path(f"{P}heatmap/", views.HeatmapView.as_view(), name="heatmap"),
+    path(f"{P}export/", export_views.RiskExportView.as_view(), name="risk_export"),
+    path(f"{P}treatment-plan/", views.TreatmentPlanView.as_view(), name="treatment_plan"),
+    path(f"{P}<int:pk>/", views.RiskDetailView.as_view(), name="risk_detail"),
+    path(f"{P}<int:pk>/edit/", views.RiskEditView.as_view(), name="risk_edit"),
+    path(f"{P}<int:pk>/assess/", views.RiskAssessView.as_view(), name="risk_assess"),
+    path(f"{P}<int:pk>/treatment/", views.RiskTreatmentView.as_view(), name="risk_treatment"),
+    path(f"{P}<int:pk>/transition/", views.RiskTransitionView.as_view(), name="risk_transition"),
+    path(f"{P}<int:pk>/accept/", views.RiskAcceptView.as_view(), name="risk_accept"),
+    path(f"{P}<int:pk>/actions/", views.ActionCreateView.as_view(), name="action_create"),
+    path(f"{P}actions/<int:pk>/", views.ActionUpdateView.as_view(), name="action_update"),
+]
