@@ -8,7 +8,7 @@ from openisms.assets.api import router as assets_router
 from openisms.catalog.api import router as catalog_router
 from openisms.core.api import install_error_handlers
 from openisms.risks.api import router as risks_router
-from openisms.risks.api_export import router as risks_export_router
+from openisms.risks.api_io import router as risks_io_router
 
 api = NinjaAPI(
     title="OpenISMS API",
@@ -26,5 +26,5 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", assets_router)
-api.add_router("/", risks_export_router)  # before /risks/{risk_id}/
+api.add_router("/", risks_io_router)  # before /risks/{risk_id}/
 api.add_router("/", risks_router)

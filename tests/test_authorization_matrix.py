@@ -28,7 +28,9 @@ class Spec:
     methods: tuple[str, ...] = ("GET",)
     obj: str | None = None  # "membership" or "token": the route's pk names such a record
     body: str = "{}"  # a valid body, so that the answer is about access, not validation
-    multipart: bool = False  # send a small valid library file instead of a JSON body
+    # send a small valid file instead of a JSON body: (field, file name, content); "{email}"
+    # in the content is the acting user's e-mail
+    upload: tuple[str, str, str] | None = None
     query: str = ""  # appended to the path; "{obj}" is replaced by the object's id
 
 
@@ -52,6 +54,7 @@ ORG_ROUTES: dict[str, Spec] = {
     # Assets. "own" records below are owned by the acting user (contributors act on theirs).
     "assets:asset_list": Spec("assets.view_asset"),
     "assets:asset_create": Spec("assets.change_asset", ("GET", "POST")),
+    "assets:asset_import": Spec("assets.change_asset", ("GET", "POST")),
     "assets:asset_detail": Spec("assets.view_asset", obj="asset"),
     "assets:asset_edit": Spec("assets.change_asset", ("GET", "POST"), "asset"),
     "assets:asset_delete": Spec("assets.change_asset", ("POST",), "asset"),
@@ -75,6 +78,7 @@ ORG_ROUTES: dict[str, Spec] = {
     "risks:risk_create": Spec("risks.change_risk", ("GET", "POST")),
     "risks:heatmap": Spec("risks.view_risk"),
     "risks:risk_export": Spec("risks.view_risk"),
+    "risks:risk_import": Spec("risks.change_risk", ("GET", "POST")),
     "risks:treatment_plan": Spec("risks.view_risk"),
     "risks:risk_detail": Spec("risks.view_risk", obj="risk"),
     "risks:risk_edit": Spec("risks.change_risk", ("GET", "POST"), "risk"),
@@ -143,7 +147,9 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/orgs/{slug}/mapping-sets/{mapping_set_id}/mappings/"): Spec(
         "catalog.view_catalog", obj="mapping_set"
     ),
-    ("POST", "/api/v1/orgs/{slug}/libraries/"): Spec("catalog.import_library", multipart=True),
+    ("POST", "/api/v1/orgs/{slug}/libraries/"): Spec(
+        "catalog.import_library", upload=("files", "set.csv", "ref_id,name\nX1,One\n")
+    ),
     # Assets
     ("GET", "/api/v1/orgs/{slug}/assets/"): Spec("assets.view_asset"),
     ("POST", "/api/v1/orgs/{slug}/assets/"): Spec(
@@ -179,6 +185,13 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/orgs/{slug}/risks/"): Spec("risks.change_risk", body='{"title": "New risk"}'),
     ("GET", "/api/v1/orgs/{slug}/risks/heatmap/"): Spec("risks.view_risk"),
     ("GET", "/api/v1/orgs/{slug}/risks/export/"): Spec("risks.view_risk"),
+    ("POST", "/api/v1/orgs/{slug}/risks/import/"): Spec(
+        "risks.change_risk", upload=("file", "risks.csv", "title,owner\nImported risk,{email}\n")
+    ),
+    ("POST", "/api/v1/orgs/{slug}/assets/import/"): Spec(
+        "assets.change_asset",
+        upload=("file", "assets.csv", "name,type,owner\nImported,site,{email}\n"),
+    ),
     ("GET", "/api/v1/orgs/{slug}/risks/{risk_id}/"): Spec("risks.view_risk", obj="risk"),
     ("PATCH", "/api/v1/orgs/{slug}/risks/{risk_id}/"): Spec(
         "risks.change_risk", obj="risk", body='{"title": "Renamed", "version": 2}'
@@ -503,11 +516,15 @@ def test_api_operation(client, world, method, path, scope, actor):
             url = url.replace("{" + param + "}", str(value))
     url += spec.query.replace("{obj}", str(obj))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {world.secrets[user_key]}"} if user_key else {}
-    if spec.multipart:
+    if spec.upload:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        upload = SimpleUploadedFile("set.csv", b"ref_id,name\nX1,One\n", content_type="text/csv")
-        response = client.post(url, {"files": [upload]}, **headers)
+        field, filename, content = spec.upload
+        email = world.users[user_key].email if user_key else ""
+        upload = SimpleUploadedFile(
+            filename, content.replace("{email}", email).encode(), content_type="text/csv"
+        )
+        response = client.post(url, {field: [upload] if field == "files" else upload}, **headers)
     else:
         response = client.generic(
             method, url, data=spec.body, content_type="application/json", **headers

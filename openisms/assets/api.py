@@ -7,19 +7,23 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from openisms.accounts.api import AUTH
 from openisms.accounts.selectors import member_list
 from openisms.assets import selectors, services
 from openisms.assets.choices import AssetType, Lifecycle, Requirement
+from openisms.assets.importer import asset_import
 from openisms.assets.models import Asset
 from openisms.core.api import (
     ERROR_RESPONSES,
     WRITE_ERROR_RESPONSES,
+    ImportResultOut,
     etag,
     expected_version,
+    import_upload,
     org_scope,
     request_actor,
 )
@@ -241,6 +245,20 @@ def asset_create(request: HttpRequest, slug: str, payload: AssetIn, response: Ht
     asset = services.asset_create(organization=org, actor=request_actor(request), **data)
     response["ETag"] = etag(asset.version)
     return Status(201, asset)
+
+
+@router.post(
+    "/orgs/{slug}/assets/import/",
+    response={200: ImportResultOut, **WRITE_ERROR_RESPONSES},
+    summary="Import assets from CSV or XLSX (all or nothing)",
+)
+def asset_import_api(
+    request: HttpRequest, slug: str, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> Any:
+    org = org_scope(request, slug, "assets.change_asset")
+    return import_upload(
+        asset_import, request=request, organization=org, upload=file, dry_run=dry_run
+    )
 
 
 @router.get(

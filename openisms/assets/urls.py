@@ -1,12 +1,17 @@
 from django.urls import path
 
-from openisms.assets import views
+from openisms.assets import import_views, views
 
 app_name = "assets"
 
 urlpatterns = [
     path("o/<slug:org_slug>/assets/", views.AssetListView.as_view(), name="asset_list"),
     path("o/<slug:org_slug>/assets/new/", views.AssetCreateView.as_view(), name="asset_create"),
+    path(
+        "o/<slug:org_slug>/assets/import/",
+        import_views.AssetImportView.as_view(),
+        name="asset_import",
+    ),
     path(
         "o/<slug:org_slug>/assets/classification/",
         views.ClassificationView.as_view(),

@@ -154,3 +154,40 @@ def expected_version(request: HttpRequest, body_version: int | None) -> tuple[in
     if body_version is None:
         raise PreconditionRequired()
     return body_version, False
+
+
+class ImportResultOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    warnings: list[str]
+    dry_run: bool
+
+
+def import_upload(
+    importer: Any, *, request: HttpRequest, organization: Any, upload: Any, dry_run: bool
+) -> Any:
+    """Run a spreadsheet importer on an uploaded file; every problem of a refused file is a
+    422 detail with its row and column."""
+    from openisms.core.spreadsheets import ImportFailed
+
+    name = (upload.name or "").lower()
+    if not name.endswith((".csv", ".xlsx")):
+        raise HttpError(422, "Upload a .csv or .xlsx file.")
+    if (upload.size or 0) > 20 * 1024 * 1024:
+        raise HttpError(422, "The file is larger than 20 MB.")
+    try:
+        return importer(
+            organization=organization,
+            actor=request_actor(request),
+            source=upload.read(),
+            filename=upload.name or "",
+            dry_run=dry_run,
+        )
+    except ImportFailed as exc:
+        raise DjangoValidationError(
+            {
+                f"row {p.row}" + (f", column {p.column}" if p.column else ""): [p.reason]
+                for p in exc.problems
+            }
+        ) from exc

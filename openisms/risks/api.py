@@ -205,6 +205,11 @@ class RiskDetailOut(RiskOut):
     requirements: list[RequirementRef]
     actions: list[ActionOut]
     acceptances: list[AcceptanceOut]
+    consequence_by_cia: dict[str, dict[str, int]] = Field(
+        ...,
+        description="Consequences judged per C/I/A, by assessment: "
+        '{"current": {"c": 3, "i": 2, "a": 4}}; the assessment\'s consequence is the highest.',
+    )
 
     @staticmethod
     def resolve_transitions(obj: Any) -> list[str]:
@@ -277,11 +282,40 @@ class RiskQuery(Schema):
     sort: str = Field("ref", max_length=20)
 
 
+class ConsequenceByCia(Schema):
+    model_config = {"extra": "forbid"}
+
+    c: int | None = None
+    i: int | None = None
+    a: int | None = None
+
+
 class Pair(Schema):
+    """{likelihood, consequence} or — when the method's cia_rule is "max" —
+    {likelihood, consequence_by_cia: {c?, i?, a?}}: the highest of C/I/A counts."""
+
     model_config = {"extra": "forbid"}
 
     likelihood: int
-    consequence: int
+    consequence: int | None = None
+    consequence_by_cia: ConsequenceByCia | None = None
+
+
+def _pair(name: str, pair: Pair) -> tuple[int, int | dict[str, int]]:
+    """(likelihood, consequence) — the consequence a {c, i, a} dict when judged per C/I/A."""
+    by_cia = (
+        pair.consequence_by_cia.model_dump(exclude_none=True)
+        if pair.consequence_by_cia is not None
+        else None
+    )
+    if (pair.consequence is None) == (by_cia is None):
+        raise ValidationError(
+            {f"{name}_consequence": _("Give either consequence or consequence_by_cia.")}
+        )
+    if by_cia is not None:
+        return pair.likelihood, by_cia
+    assert pair.consequence is not None
+    return pair.likelihood, pair.consequence
 
 
 class AssessmentIn(Schema):
@@ -691,7 +725,7 @@ def risk_assess(
     risk = selectors.risk_get(organization=org, pk=risk_id)
     version, if_match = expected_version(request, payload.version)
     pairs = {
-        name: (pair.likelihood, pair.consequence) if pair is not None else None
+        name: _pair(name, pair) if pair is not None else None
         for name, pair in (
             ("inherent", payload.inherent),
             ("current", payload.current),

@@ -179,6 +179,13 @@ ASSESSMENTS = (
 )
 
 
+CIA_LABELS = (
+    ("c", _("Confidentiality")),
+    ("i", _("Integrity")),
+    ("a", _("Availability")),
+)
+
+
 class AssessForm(forms.Form):
     """Likelihood × consequence for inherent, current and target, on the current method's
     scales. A pair is given whole or left empty (then it stays as it was)."""
@@ -187,6 +194,8 @@ class AssessForm(forms.Form):
 
     def __init__(self, *args: Any, definition: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Methods whose cia_rule is "max" may judge the consequence per C/I/A.
+        self.by_cia = definition.get("cia_rule", "max") == "max"
         scales = {
             "likelihood": [("", "—")]
             + [(e["value"], f"{e['value']} · {e['label']}") for e in definition["likelihood"]],
@@ -206,12 +215,24 @@ class AssessForm(forms.Form):
                     empty_value=None,
                     required=False,
                 )
+            cia = []
+            if self.by_cia:
+                for key, key_label in CIA_LABELS:
+                    self.fields[f"{name}_consequence_{key}"] = forms.TypedChoiceField(
+                        label=key_label,
+                        choices=scales["consequence"],
+                        coerce=int,
+                        empty_value=None,
+                        required=False,
+                    )
+                    cia.append(self[f"{name}_consequence_{key}"])
             self.pairs.append(
                 {
                     "name": name,
                     "label": label,
                     "likelihood": self[f"{name}_likelihood"],
                     "consequence": self[f"{name}_consequence"],
+                    "cia": cia,
                 }
             )
 
@@ -220,6 +241,8 @@ class AssessForm(forms.Form):
         given = 0
         for name, _label in ASSESSMENTS:
             lk, ck = data.get(f"{name}_likelihood"), data.get(f"{name}_consequence")
+            if ck is None and self._cia(name):
+                ck = True  # judged per C/I/A
             if (lk is None) != (ck is None):
                 missing = f"{name}_consequence" if ck is None else f"{name}_likelihood"
                 self.add_error(missing, _("Give both likelihood and consequence, or neither."))
@@ -229,10 +252,20 @@ class AssessForm(forms.Form):
             raise forms.ValidationError(_("Assess at least one of inherent, current or target."))
         return data
 
-    def pairs_data(self) -> dict[str, tuple[int, int] | None]:
+    def _cia(self, name: str) -> dict[str, int]:
+        """The C/I/A consequences chosen for one assessment (empty when none is)."""
+        if not self.by_cia:
+            return {}
+        d = getattr(self, "cleaned_data", {})
+        values = {key: d.get(f"{name}_consequence_{key}") for key, _label in CIA_LABELS}
+        return {key: v for key, v in values.items() if v is not None}
+
+    def pairs_data(self) -> dict[str, tuple[int, int | dict[str, int]] | None]:
+        """Per assessment: (likelihood, consequence) — the consequence a {c, i, a} dict when
+        any of C/I/A is chosen, else the single value — or None when left empty."""
         d = self.cleaned_data
         return {
-            name: (d[f"{name}_likelihood"], d[f"{name}_consequence"])
+            name: (d[f"{name}_likelihood"], self._cia(name) or d[f"{name}_consequence"])
             if d.get(f"{name}_likelihood") is not None
             else None
             for name, _label in ASSESSMENTS
@@ -241,9 +274,12 @@ class AssessForm(forms.Form):
 
 def assess_initial(risk: Any) -> dict[str, Any]:
     initial: dict[str, Any] = {"version": risk.version}
+    by_cia = risk.consequence_by_cia or {}
     for name, _label in ASSESSMENTS:
         initial[f"{name}_likelihood"] = getattr(risk, f"{name}_likelihood")
         initial[f"{name}_consequence"] = getattr(risk, f"{name}_consequence")
+        for key, value in (by_cia.get(name) or {}).items():
+            initial[f"{name}_consequence_{key}"] = value
     return initial
 
 

@@ -141,6 +141,9 @@ class Risk(OrganizationOwned, Versioned):
     target_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     target_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
     target_level = models.CharField(max_length=30, blank=True)
+    # Consequence judged per C/I/A (methods whose cia_rule is "max"): {"inherent": {"c": 3,
+    # "i": 2, "a": 4}, …} for the assessments so judged; <grid>_consequence holds the highest.
+    consequence_by_cia = models.JSONField(default=dict, blank=True)
     assessed_at = models.DateTimeField(null=True, blank=True)
     treatment_option = models.CharField(
         _("treatment"), max_length=20, choices=TreatmentOption.choices, blank=True

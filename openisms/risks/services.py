@@ -4,6 +4,7 @@ lifecycle transitions and assessment runs. UI, API and CLI all call these."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +241,31 @@ def risk_update(
     return risk
 
 
-Pair = tuple[int, int] | None
+Pair = tuple[int, int | Mapping[str, int]] | None
+
+CIA_KEYS = ("c", "i", "a")
+
+
+def _consequence(method: Any, name: str, given: Any) -> tuple[int, dict[str, int] | None]:
+    """The consequence of one assessment: a value on the scale, or — when the method judges
+    per C/I/A (cia_rule "max") — a non-empty {c, i, a} subset whose highest value counts."""
+    field = f"{name}_consequence"
+    if not isinstance(given, Mapping):
+        if method.c_index.get(given) is None:
+            raise ValidationError({field: _("%s is not on the consequence scale.") % given})
+        return given, None
+    if method.d.get("cia_rule", "max") != "max":
+        raise ValidationError({field: _("This method judges one consequence, not per C/I/A.")})
+    by_cia = {k: v for k, v in given.items() if v is not None}
+    if not by_cia or set(by_cia) - set(CIA_KEYS):
+        raise ValidationError(
+            {field: _("Give the consequence for confidentiality, integrity or availability.")}
+        )
+    for value in by_cia.values():
+        if isinstance(value, bool) or method.c_index.get(value) is None:
+            raise ValidationError({field: _("%s is not on the consequence scale.") % value})
+    ordered = {k: int(by_cia[k]) for k in CIA_KEYS if k in by_cia}
+    return max(ordered.values(), key=lambda v: method.c_index[v]), ordered
 
 
 def risk_assess(
@@ -254,25 +279,31 @@ def risk_assess(
     if_match: bool = False,
 ) -> Risk:
     """Record likelihood × consequence for inherent, current and target; the levels come from
-    the organisation's current methodology version, which the risk keeps."""
+    the organisation's current methodology version, which the risk keeps. A consequence may be
+    given per C/I/A ({"c": 3, "i": 2, "a": 4}) when the method's cia_rule is "max": the
+    highest counts, and the values are kept in consequence_by_cia."""
     require(actor, "risks.change_risk", risk)
     method_version, method = current_method(risk.organization)
     data: dict[str, Any] = {"methodology_version": method_version, "assessed_at": timezone.now()}
+    by_cia_all = dict(risk.consequence_by_cia or {})
     for name, pair in (("inherent", inherent), ("current", current), ("target", target)):
         if pair is None:
             continue
-        likelihood, consequence = pair
+        likelihood, given = pair
         if method.l_index.get(likelihood) is None:
             raise ValidationError(
                 {f"{name}_likelihood": _("%s is not on the likelihood scale.") % likelihood}
             )
-        if method.c_index.get(consequence) is None:
-            raise ValidationError(
-                {f"{name}_consequence": _("%s is not on the consequence scale.") % consequence}
-            )
+        consequence, by_cia = _consequence(method, name, given)
+        if by_cia is None:
+            by_cia_all.pop(name, None)
+        else:
+            by_cia_all[name] = by_cia
         data[f"{name}_likelihood"] = likelihood
         data[f"{name}_consequence"] = consequence
         data[f"{name}_level"] = method.level(likelihood, consequence)
+    if by_cia_all != (risk.consequence_by_cia or {}):
+        data["consequence_by_cia"] = by_cia_all
     if "current_level" in data:
         data["current_level_order"] = method.order(data["current_level"])
     data["next_review"] = timezone.localdate() + dt.timedelta(days=method.d["risk_review_days"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openisms.risks import export_views, views
+from openisms.risks import export_views, import_views, views
 
 app_name = "risks"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path(f"{P}new/", views.RiskCreateView.as_view(), name="risk_create"),
     path(f"{P}heatmap/", views.HeatmapView.as_view(), name="heatmap"),
     path(f"{P}export/", export_views.RiskExportView.as_view(), name="risk_export"),
+    path(f"{P}import/", import_views.RiskImportView.as_view(), name="risk_import"),
     path(f"{P}treatment-plan/", views.TreatmentPlanView.as_view(), name="treatment_plan"),
     path(f"{P}<int:pk>/", views.RiskDetailView.as_view(), name="risk_detail"),
     path(f"{P}<int:pk>/edit/", views.RiskEditView.as_view(), name="risk_edit"),

@@ -24,6 +24,7 @@ from openisms.core.views import OrgScopedMixin
 from openisms.risks import selectors, services
 from openisms.risks.choices import TRANSITIONS, ActionStatus, RiskStatus
 from openisms.risks.forms import (
+    CIA_LABELS,
     AcceptForm,
     ActionForm,
     ActionUpdateForm,
@@ -222,16 +223,23 @@ def _assessments(risk: Risk, definition: dict[str, Any] | None) -> list[dict[str
     likelihood = {e["value"]: e["label"] for e in d["likelihood"]}
     consequence = {e["value"]: e["label"] for e in d["consequence"]}
     levels = {lv["key"]: lv for lv in d["levels"]}
+    by_cia = risk.consequence_by_cia or {}
     rows = []
     for name in ("inherent", "current", "target"):
         lv, cv = getattr(risk, f"{name}_likelihood"), getattr(risk, f"{name}_consequence")
         key = getattr(risk, f"{name}_level")
+        judged = by_cia.get(name) or {}
         rows.append(
             {
                 "name": name,
                 "label": GRID_TITLES[name],
                 "likelihood": f"{lv} · {likelihood.get(lv, '?')}" if lv is not None else "",
                 "consequence": f"{cv} · {consequence.get(cv, '?')}" if cv is not None else "",
+                "cia": [
+                    {"key": k, "label": k_label, "value": judged[k]}
+                    for k, k_label in CIA_LABELS
+                    if k in judged
+                ],
                 "level": (levels.get(key) or {"key": key, "name": key}) if key else None,
             }
         )

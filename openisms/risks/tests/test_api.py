@@ -711,3 +711,60 @@ def test_list_query_count_does_not_grow_with_rows(client, org, owner, member, to
     add(27)
     many, n = count_queries()
     assert n == 30 and many == few
+
+
+def test_api_assess_per_cia_takes_the_highest_and_shows_it(client, org, owner, token, method):
+    risk = new_risk(org, owner)
+    url = f"{BASE}/risks/{risk.pk}/assessment/"
+    r = post(
+        client,
+        url,
+        {
+            "inherent": {"likelihood": 4, "consequence_by_cia": {"c": 2, "i": 4, "a": 1}},
+            "current": {"likelihood": 3, "consequence": 3},
+            "version": 1,
+        },
+        token,
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["inherent"] == {"likelihood": 4, "consequence": 4, "level": "critical"}
+    assert body["consequence_by_cia"] == {"inherent": {"c": 2, "i": 4, "a": 1}}
+    got = client.get(f"{BASE}/risks/{risk.pk}/", **auth(token)).json()
+    assert got["consequence_by_cia"] == {"inherent": {"c": 2, "i": 4, "a": 1}}
+    # Off scale: refused naming the field.
+    bad = post(
+        client,
+        url,
+        {"current": {"likelihood": 1, "consequence_by_cia": {"a": 9}}, "version": 2},
+        token,
+    )
+    assert_error_shape(bad, 422, "validation_error")
+    assert bad.json()["error"]["details"][0]["loc"] == ["body", "current_consequence"]
+    # Both or neither of consequence / consequence_by_cia, and unknown keys, are refused.
+    for pair in (
+        {"likelihood": 1},
+        {"likelihood": 1, "consequence": 1, "consequence_by_cia": {"c": 1}},
+        {"likelihood": 1, "consequence_by_cia": {"x": 1}},
+        {"likelihood": 1, "consequence_by_cia": {}},
+    ):
+        r = post(client, url, {"current": pair, "version": 2}, token)
+        assert_error_shape(r, 422, "validation_error")
+    assert Risk.objects.get(pk=risk.pk).version == 2
+
+
+def test_api_assess_per_cia_single_rule_refuses(client, org, owner, token, method):
+    d = copy.deepcopy(method.definition)
+    d["cia_rule"] = "single"
+    services.methodology_set(organization=org, actor=owner, definition=d)
+    risk = new_risk(org, owner)
+    r = post(
+        client,
+        f"{BASE}/risks/{risk.pk}/assessment/",
+        {"target": {"likelihood": 1, "consequence_by_cia": {"c": 1}}, "version": 1},
+        token,
+    )
+    assert_error_shape(r, 422, "validation_error")
+    detail = r.json()["error"]["details"][0]
+    assert detail["loc"] == ["body", "target_consequence"]
+    assert "judges one consequence" in str(detail)

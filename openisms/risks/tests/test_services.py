@@ -304,3 +304,56 @@ class TestAssets:
 
 def test_threat_catalog_is_shipped(db):
     assert Threat.objects.filter(organization__isnull=True).count() >= 40
+
+
+def test_assess_per_cia_max_rule_takes_the_highest(org, owner, method):
+    risk = services.risk_create(organization=org, actor=owner, title="Leak")
+    services.risk_assess(
+        risk=risk,
+        actor=owner,
+        version=1,
+        inherent=(3, {"c": 4, "i": 2, "a": 1}),
+        current=(2, {"i": 3}),
+        target=(1, 1),
+    )
+    risk.refresh_from_db()
+    m = methodology.Method(method.definition)
+    assert (risk.inherent_consequence, risk.current_consequence) == (4, 3)
+    assert risk.inherent_level == m.level(3, 4) and risk.current_level == m.level(2, 3)
+    assert risk.consequence_by_cia == {
+        "inherent": {"c": 4, "i": 2, "a": 1},
+        "current": {"i": 3},
+    }
+    # A plain consequence replaces the per-C/I/A values of that assessment only.
+    services.risk_assess(risk=risk, actor=owner, version=risk.version, current=(2, 2))
+    risk.refresh_from_db()
+    assert risk.current_consequence == 2
+    assert risk.consequence_by_cia == {"inherent": {"c": 4, "i": 2, "a": 1}}
+    event = AuditEvent.objects.filter(action="risk.assess").order_by("-pk").first()
+    assert event is not None and "consequence_by_cia" in event.changes
+
+
+def test_assess_per_cia_single_rule_refuses_a_dict(org, owner, method):
+    d = copy.deepcopy(method.definition)
+    d["cia_rule"] = "single"
+    services.methodology_set(organization=org, actor=owner, definition=d)
+    risk = services.risk_create(organization=org, actor=owner, title="Single")
+    with pytest.raises(ValidationError) as exc:
+        services.risk_assess(risk=risk, actor=owner, version=1, current=(2, {"c": 3}))
+    assert exc.value.message_dict == {
+        "current_consequence": ["This method judges one consequence, not per C/I/A."]
+    }
+    services.risk_assess(risk=Risk.objects.get(pk=risk.pk), actor=owner, version=1, current=(2, 3))
+    assert Risk.objects.get(pk=risk.pk).current_consequence == 3
+
+
+def test_assess_per_cia_off_scale_or_empty_is_refused(org, owner, method):
+    risk = services.risk_create(organization=org, actor=owner, title="Off scale")
+    for bad in ({"c": 2, "a": 9}, {}, {"x": 2}):
+        with pytest.raises(ValidationError) as exc:
+            services.risk_assess(
+                risk=Risk.objects.get(pk=risk.pk), actor=owner, version=1, target=(1, bad)
+            )
+        assert list(exc.value.message_dict) == ["target_consequence"]
+    fresh = Risk.objects.get(pk=risk.pk)
+    assert fresh.consequence_by_cia == {} and fresh.version == 1

@@ -593,3 +593,56 @@ def test_treatment_plan_query_count_does_not_grow(client, org, owner, method):
     small = count()
     fill(27)
     assert count() == small
+
+
+def test_assess_form_per_cia_uses_the_highest_and_shows_it(signed_in, org, owner, method):
+    risk = make_risk(org, owner)
+    page = html(signed_in.get(f"{BASE}{risk.pk}/"))
+    for name in ("inherent", "current", "target"):
+        for key in "cia":
+            assert f'name="{name}_consequence_{key}"' in page
+    r = signed_in.post(
+        f"{BASE}{risk.pk}/assess/",
+        {
+            "version": risk.version,
+            "current_likelihood": 3,
+            "current_consequence": "",
+            "current_consequence_c": 2,
+            "current_consequence_i": 4,
+            "current_consequence_a": "",
+            "target_likelihood": 1,
+            "target_consequence": 1,
+        },
+    )
+    assert r.status_code == 302
+    risk.refresh_from_db()
+    assert risk.current_consequence == 4 and risk.target_consequence == 1
+    assert risk.consequence_by_cia == {"current": {"c": 2, "i": 4}}
+    page = html(signed_in.get(f"{BASE}{risk.pk}/"))
+    shown = re.search(r'data-testid="cia-current">([^<]*)</span>', page)
+    assert shown and shown.group(1) == "(Confidentiality 2 · Integrity 4)"
+    assert 'data-testid="cia-target"' not in page
+    # The form starts from the stored values.
+    assert re.search(
+        r'name="current_consequence_i"[^>]*>(?:(?!</select>).)*value="4" selected', page, re.S
+    )
+    # An off-scale C/I/A value is refused on its own field.
+    bad = signed_in.post(
+        f"{BASE}{risk.pk}/assess/",
+        {"version": risk.version, "current_likelihood": 1, "current_consequence_a": 9},
+    )
+    assert bad.status_code == 422 and "Select a valid choice" in html(bad)
+
+
+def test_assess_form_single_rule_has_no_cia_fields(signed_in, org, owner, method):
+    d = copy.deepcopy(method.definition)
+    d["cia_rule"] = "single"
+    services.methodology_set(organization=org, actor=owner, definition=d)
+    risk = make_risk(org, owner)
+    page = html(signed_in.get(f"{BASE}{risk.pk}/"))
+    assert "current_consequence_c" not in page and 'name="current_consequence"' in page
+    r = signed_in.post(
+        f"{BASE}{risk.pk}/assess/",
+        {"version": risk.version, "current_likelihood": 2, "current_consequence_c": 3},
+    )
+    assert r.status_code == 422 and "Give both likelihood and consequence" in html(r)
