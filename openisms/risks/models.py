@@ -167,6 +167,9 @@ class Risk(OrganizationOwned, Versioned):
             models.Index(
                 fields=["organization", "current_level", "ref"], name="risk_org_level_key"
             ),
+            models.Index(
+                fields=["organization", "-current_level_order", "ref"], name="risk_org_level_desc"
+            ),
             models.Index(fields=["organization", "owner"], name="risk_org_owner"),
         ]
 
