@@ -296,16 +296,17 @@ def _apply(
     # New assets are created in bulk (same checks, one audit event each); their dependencies
     # are set afterwards with the other rows' below.
     new_rows = [row for row in rows if row.existing is None]
+    created = {row.number for row in new_rows}
     if new_rows:
         try:
-            created = services.asset_create_many(
+            new_assets = services.asset_create_many(
                 organization=organization,
                 actor=actor,
                 items=[{"ref": row.ref, **row.data} for row in new_rows],
             )
         except (ValidationError, PermissionDenied) as exc:
             raise ImportFailed(problems_from(0, exc)) from exc
-        for row, asset in zip(new_rows, created, strict=True):
+        for row, asset in zip(new_rows, new_assets, strict=True):
             row.existing = asset
             by_ref[asset.ref] = asset
             touched.add(row.number)
@@ -337,6 +338,23 @@ def _apply(
             row.existing = asset
         except (ValidationError, PermissionDenied, ConflictError) as exc:
             problems.extend(problems_from(row.number, exc))
+    if not problems:
+        # Dependencies of the assets this import created: in bulk (they had none before).
+        fresh = [row for row in later if row.number in created and row.existing is not None]
+        try:
+            services.asset_dependencies_set_many(
+                organization=organization,
+                actor=actor,
+                pairs=[
+                    (row.existing, [by_ref[ref] for ref in row.depends_on or []])
+                    for row in fresh
+                    if row.existing
+                ],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            problems.extend(problems_from(0, exc))
+        fresh_numbers = {row.number for row in fresh}
+        later = [row for row in later if row.number not in fresh_numbers]
     if not problems:
         problems = _apply_later(later, actor=actor, by_ref=by_ref, edges=edges, touched=touched)
     if problems:

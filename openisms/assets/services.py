@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from openisms.assets.models import Asset, ClassificationLevel
+from openisms.core import audit
 from openisms.core.gate import current_memberships, require
 from openisms.core.refs import next_ref, next_refs, reserve_ref
 from openisms.core.services import (
@@ -201,3 +202,40 @@ def current_memberships_of(organization: Any) -> Any:
     return membership.objects.filter(organization=organization).filter(
         Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())
     )
+
+
+def asset_dependencies_set_many(
+    *, organization: Any, actor: Any, pairs: list[tuple[Asset, list[Asset]]]
+) -> None:
+    """Set what each asset depends on, for many assets at once (imports); one audited
+    "update" event per asset whose dependencies change."""
+    require(actor, "assets.change_asset", organization)
+    if not pairs:
+        return
+    through = Asset.depends_on.through
+    ids = [asset.pk for asset, _targets in pairs]
+    old: dict[int, set[int]] = {}
+    for src, dst in through.objects.filter(from_asset_id__in=ids).values_list(
+        "from_asset_id", "to_asset_id"
+    ):
+        old.setdefault(src, set()).add(dst)
+    rows, entries, changed = [], [], []
+    for asset, targets in pairs:
+        require(actor, "assets.change_asset", asset)
+        new = set()
+        for target in targets:
+            if target.organization_id != organization.pk:
+                raise ValidationError({"depends_on": _("Unknown asset.")})
+            if target.pk == asset.pk:
+                raise ValidationError({"depends_on": _("%s cannot depend on itself.") % asset.ref})
+            new.add(target.pk)
+        before = old.get(asset.pk, set())
+        if new == before:
+            continue
+        changed.append(asset.pk)
+        rows += [through(from_asset_id=asset.pk, to_asset_id=t) for t in sorted(new)]
+        entries.append((asset, {"depends_on": [sorted(before), sorted(new)]}))
+    with transaction.atomic():
+        through.objects.filter(from_asset_id__in=changed).delete()
+        through.objects.bulk_create(rows, batch_size=1000)
+        audit.record_many(organization=organization, actor=actor, action="update", entries=entries)

@@ -12,7 +12,7 @@ import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +143,7 @@ def record_many(
     organization: Any,
     actor: Any,
     action: str,
-    entries: list[tuple[models.Model, Mapping[str, Any]]],
+    entries: Sequence[tuple[models.Model, Mapping[str, Any]]],
 ) -> None:
     """One event per (object, changes), appended in order under a single lock of the chain
     head: the same chain ``record`` would build, with a few queries for thousands of events."""

@@ -83,7 +83,7 @@ class TestImport:
         )
         assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
         db = Asset.objects.get(organization=org, ref="A-010")
-        assert db.description == "Orders only" and db.version == 3  # created, deps, update
+        assert db.description == "Orders only" and db.version == 2  # created (with deps), update
         assert db.depends_on.count() == 1  # an empty cell leaves the dependencies alone
 
     def test_semicolon_csv_with_bom(self, org, owner, scheme):
