@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from openisms.assets.models import Asset, ClassificationLevel
 from openisms.core import audit
-from openisms.core.gate import current_memberships, require
+from openisms.core.gate import current_members, current_memberships, require
 from openisms.core.refs import next_ref, next_refs, reserve_ref
 from openisms.core.services import (
     record_create,
@@ -142,7 +142,7 @@ def asset_create_many(*, organization: Any, actor: Any, items: list[dict[str, An
     """Create many assets at once (imports): the checks of ``asset_create`` made in bulk, one
     audited "create" event per asset. Raises ValidationError naming the item index."""
     require(actor, "assets.change_asset", organization)
-    member_ids = set(current_memberships_of(organization).values_list("user_id", flat=True))
+    member_ids = set(current_members(organization).values_list("user_id", flat=True))
     existing_refs = set(
         Asset.objects.filter(organization=organization).values_list("ref", flat=True)
     )
@@ -191,17 +191,6 @@ def asset_create_many(*, organization: Any, actor: Any, items: list[dict[str, An
             exclude_validation=["organization", "owner", "custodian", "classification"],
         )
     return assets
-
-
-def current_memberships_of(organization: Any) -> Any:
-    from django.apps import apps
-    from django.db.models import Q
-    from django.utils import timezone
-
-    membership = apps.get_model("accounts", "Membership")
-    return membership.objects.filter(organization=organization).filter(
-        Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())
-    )
 
 
 def asset_dependencies_set_many(

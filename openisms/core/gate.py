@@ -27,14 +27,23 @@ def _organization_model() -> type[models.Model]:
     return apps.get_model("accounts", "Organization")
 
 
+def _current(qs: QuerySet) -> QuerySet:
+    """Memberships that grant something now (auditor access may expire)."""
+    return qs.filter(Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now()))
+
+
 def current_memberships(user: Any) -> QuerySet:
-    """The user's memberships that grant something now (auditor access may expire)."""
+    """The user's memberships that grant something now."""
     membership = apps.get_model("accounts", "Membership")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return membership.objects.none()
-    return membership._default_manager.filter(user=user).filter(
-        Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now())
-    )
+    return _current(membership._default_manager.filter(user=user))
+
+
+def current_members(organization: Any) -> QuerySet:
+    """The organisation's memberships that grant something now."""
+    membership = apps.get_model("accounts", "Membership")
+    return _current(membership._default_manager.filter(organization=organization))
 
 
 def organizations_for(user: Any) -> QuerySet:
