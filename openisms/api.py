@@ -6,9 +6,13 @@ from ninja.throttling import AnonRateThrottle
 from openisms.accounts.api import router as accounts_router
 from openisms.assets.api import router as assets_router
 from openisms.catalog.api import router as catalog_router
+from openisms.controls.api import router as controls_router
+from openisms.controls.evidence_api import router as evidence_router
 from openisms.core.api import install_error_handlers
 from openisms.risks.api import router as risks_router
 from openisms.risks.api_io import router as risks_io_router
+from openisms.soa.api import router as soa_router
+from openisms.soa.api_io import router as soa_io_router
 
 api = NinjaAPI(
     title="OpenISMS API",
@@ -28,3 +32,7 @@ api.add_router("/", catalog_router)
 api.add_router("/", assets_router)
 api.add_router("/", risks_io_router)  # before /risks/{risk_id}/
 api.add_router("/", risks_router)
+api.add_router("/", controls_router)
+api.add_router("/", evidence_router)
+api.add_router("/", soa_io_router)  # exports, before the SoA's other routes
+api.add_router("/", soa_router)

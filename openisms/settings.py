@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "openisms.catalog",
     "openisms.assets",
     "openisms.risks",
+    "openisms.controls",
+    "openisms.soa",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +243,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
+
+# --- Evidence ---------------------------------------------------------------------------------
+# Files are stored content-addressed by SHA-256 here, outside the web root, and served only
+# through a view that checks permission (openisms.controls.storage).
+OPENISMS_EVIDENCE_ROOT = Path(os.environ.get("OPENISMS_EVIDENCE_ROOT", str(DATA_DIR / "evidence")))
+OPENISMS_EVIDENCE_MAX_BYTES = int(os.environ.get("OPENISMS_EVIDENCE_MAX_MB", "50")) * 1024 * 1024
+# Evidence whose validity ends within this many days is "expiring".
+OPENISMS_EVIDENCE_EXPIRING_DAYS = int(os.environ.get("OPENISMS_EVIDENCE_EXPIRING_DAYS", "30"))
 
 # Without an SMTP server configured, mail (password resets) is written to files to read.
 if os.environ.get("OPENISMS_EMAIL_HOST"):

@@ -15,4 +15,7 @@ urlpatterns = [
     path("", include("openisms.risks.urls")),
     path("", include("openisms.assets.urls")),
     path("", include("openisms.risks.method_urls")),
+    path("", include("openisms.controls.urls")),
+    path("", include("openisms.controls.evidence_urls")),
+    path("", include("openisms.soa.urls")),
 ]

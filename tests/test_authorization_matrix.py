@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -88,6 +89,44 @@ ORG_ROUTES: dict[str, Spec] = {
     "risks:risk_accept": Spec("risks.accept_risk", ("POST",), "risk"),
     "risks:action_create": Spec("risks.change_risk", ("POST",), "risk"),
     "risks:action_update": Spec("risks.change_risk", ("POST",), "action"),
+    # Threats and vulnerabilities: the "own" ones are the organisation's (one per acting user).
+    "risks:threat_catalog": Spec("risks.view_risk"),
+    "risks:threat_create": Spec("risks.change_risk", ("POST",)),
+    "risks:threat_edit": Spec("risks.change_risk", ("GET", "POST"), "threat"),
+    "risks:threat_delete": Spec("risks.change_risk", ("POST",), "threat"),
+    "risks:vulnerability_create": Spec("risks.change_risk", ("POST",)),
+    "risks:vulnerability_edit": Spec("risks.change_risk", ("GET", "POST"), "vulnerability"),
+    "risks:vulnerability_delete": Spec("risks.change_risk", ("POST",), "vulnerability"),
+    # Implemented controls, their tests and runs, coverage: the "own" control (and its test) is
+    # owned by the acting user (contributors act on theirs).
+    "controls:control_list": Spec("controls.view_control"),
+    "controls:control_create": Spec("controls.change_control", ("GET", "POST")),
+    "controls:coverage": Spec("controls.view_control"),
+    "controls:control_detail": Spec("controls.view_control", obj="control"),
+    "controls:control_edit": Spec("controls.change_control", ("GET", "POST"), "control"),
+    "controls:control_delete": Spec("controls.change_control", ("POST",), "control"),
+    "controls:test_create": Spec("controls.change_control", ("GET", "POST"), "control"),
+    "controls:test_edit": Spec("controls.change_control", ("GET", "POST"), "control_test"),
+    "controls:test_delete": Spec("controls.change_control", ("POST",), "control_test"),
+    "controls:run_create": Spec("controls.change_control", ("POST",), "control_test"),
+    # Evidence: the "own" item is a file owned by the acting user (contributors act on theirs).
+    "evidence:evidence_list": Spec("controls.view_control"),
+    "evidence:evidence_create": Spec("controls.change_evidence", ("GET", "POST")),
+    "evidence:evidence_export": Spec("controls.view_control"),
+    "evidence:evidence_detail": Spec("controls.view_control", obj="evidence"),
+    "evidence:evidence_edit": Spec("controls.change_evidence", ("GET", "POST"), "evidence"),
+    "evidence:evidence_delete": Spec("controls.change_evidence", ("POST",), "evidence"),
+    "evidence:evidence_download": Spec("controls.view_control", obj="evidence"),
+    # Statement of Applicability. Approving an unchanged statement is refused (422) after the
+    # permission check, which is what is tested here.
+    "soa:soa_index": Spec("soa.view_soa", ("GET", "POST"), body="framework=999999"),
+    "soa:soa_detail": Spec("soa.view_soa", obj="soa"),
+    "soa:soa_settings": Spec("soa.change_soa", ("POST",), "soa"),
+    "soa:soa_approve": Spec("soa.approve_soa", ("POST",), "soa"),
+    "soa:soa_compare": Spec("soa.view_soa", obj="soa"),
+    "soa:version_detail": Spec("soa.view_soa", obj="soa_version"),
+    "soa:entry_edit": Spec("soa.change_soa", ("GET", "POST"), "soa_entry"),
+    "soa:soa_export": Spec("soa.view_soa", obj="soa"),
 }
 # Routes that need a signed-in user but no organisation.
 LOGIN_ROUTES = {"home"}
@@ -171,7 +210,23 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/orgs/{slug}/threats/"): Spec(
         "risks.change_risk", body='{"name": "Meteor", "category": "natural"}'
     ),
+    ("GET", "/api/v1/orgs/{slug}/threats/{threat_id}/"): Spec("risks.view_risk", obj="threat"),
+    ("PATCH", "/api/v1/orgs/{slug}/threats/{threat_id}/"): Spec(
+        "risks.change_risk", obj="threat", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/threats/{threat_id}/"): Spec(
+        "risks.change_risk", obj="threat", query="?version=1"
+    ),
     ("GET", "/api/v1/orgs/{slug}/vulnerabilities/"): Spec("risks.view_risk"),
+    ("GET", "/api/v1/orgs/{slug}/vulnerabilities/{vuln_id}/"): Spec(
+        "risks.view_risk", obj="vulnerability"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/vulnerabilities/{vuln_id}/"): Spec(
+        "risks.change_risk", obj="vulnerability", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/vulnerabilities/{vuln_id}/"): Spec(
+        "risks.change_risk", obj="vulnerability", query="?version=1"
+    ),
     ("POST", "/api/v1/orgs/{slug}/vulnerabilities/"): Spec(
         "risks.change_risk", body='{"name": "Weak passwords"}'
     ),
@@ -211,7 +266,9 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "risks.view_risk", obj="risk"
     ),
     ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/acceptances/"): Spec(
-        "risks.view_risk", obj="risk", body='{"justification": "Within appetite, reviewed yearly."}'
+        "risks.accept_risk",
+        obj="risk",
+        body='{"justification": "Within appetite, reviewed yearly."}',
     ),
     ("GET", "/api/v1/orgs/{slug}/risks/{risk_id}/actions/"): Spec("risks.view_risk", obj="risk"),
     ("POST", "/api/v1/orgs/{slug}/risks/{risk_id}/actions/"): Spec(
@@ -234,6 +291,85 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/orgs/{slug}/assessment-runs/{run_id}/complete/"): Spec(
         "risks.manage_methodology", obj="run", body='{"version": 1}'
     ),
+    # Implemented controls, their tests and runs, coverage
+    ("GET", "/api/v1/orgs/{slug}/controls/"): Spec("controls.view_control"),
+    ("POST", "/api/v1/orgs/{slug}/controls/"): Spec(
+        "controls.change_control", body='{"name": "New control"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/controls/coverage/"): Spec("controls.view_control"),
+    ("GET", "/api/v1/orgs/{slug}/controls/{control_id}/"): Spec(
+        "controls.view_control", obj="control"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/controls/{control_id}/"): Spec(
+        "controls.change_control", obj="control", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/controls/{control_id}/"): Spec(
+        "controls.change_control", obj="control", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/controls/{control_id}/tests/"): Spec(
+        "controls.view_control", obj="control"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/controls/{control_id}/tests/"): Spec(
+        "controls.change_control", obj="control", body='{"name": "Check"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/control-tests/{test_id}/"): Spec(
+        "controls.view_control", obj="control_test"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/control-tests/{test_id}/"): Spec(
+        "controls.change_control", obj="control_test", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/control-tests/{test_id}/"): Spec(
+        "controls.change_control", obj="control_test", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/control-tests/{test_id}/runs/"): Spec(
+        "controls.view_control", obj="control_test"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/control-tests/{test_id}/runs/"): Spec(
+        "controls.change_control", obj="control_test", body='{"result": "pass"}'
+    ),
+    # Evidence
+    ("GET", "/api/v1/orgs/{slug}/evidence/"): Spec("controls.view_control"),
+    ("POST", "/api/v1/orgs/{slug}/evidence/"): Spec(
+        "controls.change_evidence", body='{"kind": "note", "title": "Walkthrough", "note": "Seen"}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/evidence/upload/"): Spec(
+        "controls.change_evidence", upload=("file", "log.txt", "Visitor log checked by {email}\n")
+    ),
+    ("GET", "/api/v1/orgs/{slug}/evidence/{evidence_id}/"): Spec(
+        "controls.view_control", obj="evidence"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/evidence/{evidence_id}/"): Spec(
+        "controls.change_evidence", obj="evidence", body='{"title": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/evidence/{evidence_id}/"): Spec(
+        "controls.change_evidence", obj="evidence", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/evidence/{evidence_id}/download/"): Spec(
+        "controls.view_control", obj="evidence"
+    ),
+    # Statement of Applicability
+    ("GET", "/api/v1/orgs/{slug}/soa/"): Spec("soa.view_soa"),
+    ("POST", "/api/v1/orgs/{slug}/soa/"): Spec(
+        "soa.change_soa", body='{"framework": "urn:openisms:framework:nist-csf-2.0"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/"): Spec("soa.view_soa", obj="soa"),
+    ("PATCH", "/api/v1/orgs/{slug}/soa/{soa_id}/"): Spec(
+        "soa.change_soa", obj="soa", body='{"classification": "Confidential", "version": 1}'
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/soa-rows/{entry_id}/"): Spec(
+        "soa.change_soa", obj="soa_entry", body='{"notes": "Reviewed", "version": 1}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/soa/{soa_id}/approve/"): Spec(
+        "soa.approve_soa", obj="soa", body='{"comment": "Annual review"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/versions/"): Spec("soa.view_soa", obj="soa"),
+    ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/versions/{number}/"): Spec(
+        "soa.view_soa", obj="soa_version"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/compare/"): Spec(
+        "soa.view_soa", obj="soa", query="?before=1&after=draft"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/export/"): Spec("soa.view_soa", obj="soa"),
 }
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
 API_UNSCOPED = {("GET", "/api/v1/orgs/")}
@@ -316,6 +452,9 @@ class World:
         self.other_framework = Framework.objects.get(organization=self.other)
         self.other_mapping_set = _private_mapping_set(self.other, self.other_framework)
         self.risk_records = _risk_world(self, other_owner)
+        self.soa_records = _soa_world(self, other_owner)
+        self.control_records = _control_world(self, other_owner)
+        self.evidence_records = _evidence_world(self, other_owner)
         self.secrets = {}
         for key, user in self.users.items():
             new = services.token_create(organization=self.own, actor=user, name=key)
@@ -327,7 +466,13 @@ class World:
         )
 
     def obj_pk(self, kind, *, user_key, foreign):
-        if kind in ("asset", "risk", "action", "run", "run_query"):
+        if kind == "evidence":
+            return self.evidence_records["other" if foreign else user_key]
+        if kind in ("control", "control_test"):
+            return self.control_records["other" if foreign else user_key][kind]
+        if kind in ("soa", "soa_entry", "soa_version"):
+            return self.soa_records["other" if foreign else "own"][kind]
+        if kind in ("asset", "risk", "action", "run", "run_query", "threat", "vulnerability"):
             records = self.risk_records["other" if foreign else user_key]
             return records["run" if kind == "run_query" else kind]
         if kind in ("framework", "adopted_framework"):
@@ -351,8 +496,9 @@ class World:
 
 
 def _risk_world(world, other_owner):
-    """Per acting user, an asset, an assessed risk and an action they own; a run per
-    organisation; and the same in the other organisation."""
+    """Per acting user, an asset, an assessed risk and an action they own, and an own threat
+    and vulnerability of the organisation; a run per organisation; and the same in the other
+    organisation."""
     from openisms.assets.services import asset_create
     from openisms.risks import services as risks
 
@@ -373,7 +519,96 @@ def _risk_world(world, other_owner):
             )
             risks.risk_assess(risk=risk, actor=owner, version=1, current=(1, 1))
             action = risks.action_create(risk=risk, actor=owner, title="Act")
-            result[key] = {"asset": asset.pk, "risk": risk.pk, "action": action.pk, "run": run.pk}
+            threat = risks.threat_create(
+                organization=org, actor=owner, name=f"Threat of {key}", category="physical"
+            )
+            vuln = risks.vulnerability_create(
+                organization=org, actor=owner, name=f"Vulnerability of {key}"
+            )
+            result[key] = {
+                "asset": asset.pk,
+                "risk": risk.pk,
+                "action": action.pk,
+                "run": run.pk,
+                "threat": threat.pk,
+                "vulnerability": vuln.pk,
+            }
+    return result
+
+
+def _soa_world(world, other_owner):
+    """Per organisation, the ISO/IEC 27001 statement (every row decided) with one approved
+    version and a draft changed since (so that approving again is possible); "soa_version"
+    names the statement and the version number."""
+    from openisms.catalog.models import Framework
+    from openisms.soa import services as soa
+    from openisms.soa.models import SoaEntry
+
+    iso = Framework.objects.get(urn="urn:openisms:framework:iso27001-2022")
+    result = {}
+    for key, org, owner in (
+        ("own", world.own, world.users["owner"]),
+        ("other", world.other, other_owner),
+    ):
+        statement = soa.soa_create(organization=org, actor=owner, framework=iso)
+        SoaEntry.objects.filter(soa=statement).update(applicable=True, business_requirement=True)
+        version = soa.soa_approve(soa=statement, actor=owner)
+        SoaEntry.objects.filter(soa=statement, order=2).update(notes="Changed since v1")
+        result[key] = {
+            "soa": statement.pk,
+            "soa_entry": statement.entries.order_by("order").first().pk,
+            "soa_version": {"pk": statement.pk, "soa_id": statement.pk, "number": version.number},
+        }
+    return result
+
+
+def _control_world(world, other_owner):
+    """Per acting user, a control they own with one test (no runs); the same in the other
+    organisation. Each as {"pk": …, "<api path parameter>": …}."""
+    from openisms.controls import services as controls
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+            control = controls.control_create(
+                organization=org, actor=owner, name=f"Control of {key}", owner=person
+            )
+            test = controls.control_test_create(control=control, actor=owner, name="Check")
+            result[key] = {
+                "control": {"pk": control.pk, "control_id": control.pk},
+                "control_test": {"pk": test.pk, "test_id": test.pk},
+            }
+    return result
+
+
+# --- evidence (a separate block) ----------------------------------------------------------------
+def _evidence_world(world, other_owner):
+    """Per acting user, a file evidence item they own (stored under the test data directory's
+    evidence root, so that its download answers 200); the same in the other organisation.
+    Each as {"pk": …, "evidence_id": …}."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openisms.controls import evidence_services
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+            evidence = evidence_services.evidence_create(
+                organization=org,
+                actor=owner,
+                kind="file",
+                owner=person,
+                upload=SimpleUploadedFile(f"{key}.txt", f"Evidence of {key}\n".encode()),
+            )
+            result[key] = {"pk": evidence.pk, "evidence_id": evidence.pk}
     return result
 
 
@@ -415,9 +650,19 @@ def _private_mapping_set(organization, framework):
     return ms
 
 
+@pytest.fixture(scope="module")
+def _shared_world(django_db_setup, django_db_blocker):
+    """The world is built once per module (and xdist worker) inside a transaction that is
+    rolled back at the end; each test runs in a savepoint within it (the ``db`` fixture), so
+    what a test writes is undone before the next one, as with Django's setUpTestData."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield World()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db):
-    return World()
+def world(_shared_world, db):
+    return _shared_world
 
 
 ACTORS = [r.value for r in Role]
@@ -446,7 +691,9 @@ def test_ui_route(client, world, name, method, scope, actor):
     if spec.obj and not spec.query:
         foreign = scope in ("other_org", "foreign_object")
         pk = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
-        if isinstance(pk, tuple):
+        if isinstance(pk, dict):  # keys ending in _id are the API's path parameters
+            kwargs.update({k: v for k, v in pk.items() if not k.endswith("_id")})
+        elif isinstance(pk, tuple):
             kwargs["pk"], kwargs["node_pk"] = pk
         else:
             kwargs["pk"] = pk
@@ -501,6 +748,10 @@ def test_api_operation(client, world, method, path, scope, actor):
     if spec.obj:
         pk = world.obj_pk(spec.obj, user_key=user_key or "owner", foreign=foreign)
         obj = pk
+        if isinstance(pk, dict):  # the path's parameters by name
+            for param, value in pk.items():
+                url = url.replace("{" + param + "}", str(value))
+            pk = obj = next(iter(pk.values()))
         fw_pk, node_pk = pk if isinstance(pk, tuple) else (pk, None)
         for param in (
             "member_id",
@@ -510,6 +761,10 @@ def test_api_operation(client, world, method, path, scope, actor):
             "risk_id",
             "action_id",
             "run_id",
+            "threat_id",
+            "vuln_id",
+            "soa_id",
+            "entry_id",
         ):
             url = url.replace("{" + param + "}", str(pk))
         for param, value in (("framework_id", fw_pk), ("node_id", node_pk)):

@@ -38,6 +38,12 @@ PERMISSIONS: dict[str, str] = {
     "risks.change_risk": "Register, assess and treat risks (contributors: the risks they own).",
     "risks.manage_methodology": "Define the risk methodology; run assessments.",
     "risks.accept_risk": "Accept residual risk (within appetite: the risk owner; above: the role the methodology names).",
+    "controls.view_control": "See implemented controls, their tests and health, evidence (and download its files).",
+    "controls.change_control": "Add and edit controls and their tests, record test runs (contributors: the controls they own).",
+    "controls.change_evidence": "Add, edit and remove evidence (contributors: the evidence they own).",
+    "soa.view_soa": "See the Statement of Applicability, its versions and exports.",
+    "soa.change_soa": "Edit the Statement of Applicability draft.",
+    "soa.approve_soa": "Approve the Statement of Applicability (freezes a version).",
 }
 
 _READ = {
@@ -47,13 +53,23 @@ _READ = {
     "catalog.view_catalog",
     "assets.view_asset",
     "risks.view_risk",
+    "controls.view_control",
+    "soa.view_soa",
 }
-_CONTRIBUTE = {"assets.change_asset", "risks.change_risk", "risks.accept_risk"}
+_CONTRIBUTE = {
+    "assets.change_asset",
+    "risks.change_risk",
+    "risks.accept_risk",
+    "controls.change_control",
+    "controls.change_evidence",
+}
 _MANAGE = _CONTRIBUTE | {
     "core.view_auditlog",
     "catalog.adopt_framework",
     "assets.manage_classification",
     "risks.manage_methodology",
+    "soa.change_soa",
+    "soa.approve_soa",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

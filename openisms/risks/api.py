@@ -34,7 +34,7 @@ from openisms.risks.choices import (
     ThreatCategory,
     TreatmentOption,
 )
-from openisms.risks.models import AssessmentRun, Risk, TreatmentAction
+from openisms.risks.models import AssessmentRun, Risk, Threat, TreatmentAction, Vulnerability
 
 router = Router(auth=AUTH, tags=["risks"])
 OPEN_ACTIONS = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
@@ -51,7 +51,10 @@ class ThreatOut(Schema):
     description: str
     origin: list[Any]
     affects: list[Any]
-    own: bool
+    own: bool = Field(
+        ..., description="Your organisation's own threat (shipped ones are read-only)."
+    )
+    version: int
 
     @staticmethod
     def resolve_own(obj: Any) -> bool:
@@ -64,6 +67,15 @@ class ThreatIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     category: ThreatCategory
     description: str = ""
+
+
+class ThreatPatch(Schema):
+    model_config = {"extra": "forbid"}
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    category: ThreatCategory | None = None
+    description: str | None = None
+    version: int | None = Field(None, ge=1, description="The version edited (or send If-Match).")
 
 
 class VulnerabilityOut(Schema):
@@ -79,6 +91,14 @@ class VulnerabilityIn(Schema):
 
     name: str = Field(..., min_length=1, max_length=200)
     description: str = ""
+
+
+class VulnerabilityPatch(Schema):
+    model_config = {"extra": "forbid"}
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    version: int | None = Field(None, ge=1, description="The version edited (or send If-Match).")
 
 
 class MethodologyOut(Schema):
@@ -518,6 +538,25 @@ def _action_get(organization: Any, pk: int) -> TreatmentAction:
     return get_scoped_or_404(actions, organization, pk=pk)
 
 
+def _threat_get(organization: Any, pk: int) -> Threat:
+    """A shipped threat or one of the organisation's own (another organisation's: 404)."""
+    threat = selectors.threat_list(organization=organization).filter(pk=pk).first()
+    if threat is None:
+        raise Http404(_("Not found."))
+    return threat
+
+
+def _vulnerability_get(organization: Any, pk: int) -> Vulnerability:
+    return get_scoped_or_404(Vulnerability, organization, pk=pk)
+
+
+def _stale(obj: Any, expected: int, if_match: bool) -> None:
+    """Refuse a delete from a stale version before anything else is checked."""
+    if expected != obj.version:
+        error = PreconditionFailed if if_match else ConflictError
+        raise error(obj=obj, expected=expected, current=obj.version)
+
+
 def _run_get(organization: Any, pk: int) -> AssessmentRun:
     return get_scoped_or_404(selectors.run_list(organization=organization), organization, pk=pk)
 
@@ -550,6 +589,62 @@ def threat_create(request: HttpRequest, slug: str, payload: ThreatIn) -> Any:
 
 
 @router.get(
+    "/orgs/{slug}/threats/{threat_id}/",
+    response={200: ThreatOut, **ERROR_RESPONSES},
+    summary="One threat (shipped or your own)",
+)
+def threat_get(request: HttpRequest, slug: str, threat_id: int, response: HttpResponse) -> Any:
+    org = org_scope(request, slug, "risks.view_risk")
+    threat = _threat_get(org, threat_id)
+    response["ETag"] = etag(threat.version)
+    return threat
+
+
+@router.patch(
+    "/orgs/{slug}/threats/{threat_id}/",
+    response={200: ThreatOut, **WRITE_ERROR_RESPONSES},
+    summary="Change an own threat (shipped threats are read-only: 422)",
+)
+def threat_patch(
+    request: HttpRequest, slug: str, threat_id: int, payload: ThreatPatch, response: HttpResponse
+) -> Any:
+    org = org_scope(request, slug, "risks.change_risk")
+    threat = _threat_get(org, threat_id)
+    services.ensure_own_threat(threat)
+    version, if_match = expected_version(request, payload.version)
+    threat = services.threat_update(
+        threat=threat,
+        actor=request_actor(request),
+        version=version,
+        if_match=if_match,
+        **payload.model_dump(exclude_unset=True, exclude={"version"}),
+    )
+    response["ETag"] = etag(threat.version)
+    return threat
+
+
+@router.delete(
+    "/orgs/{slug}/threats/{threat_id}/",
+    response={204: None, **WRITE_ERROR_RESPONSES},
+    summary="Delete an own threat no risk uses",
+)
+def threat_delete(
+    request: HttpRequest, slug: str, threat_id: int, version: int | None = None
+) -> Any:
+    """Send the version you saw: ``If-Match`` (stale → 412) or ``?version=`` (stale → 409).
+    A shipped threat, or one a risk uses, is refused (422, naming the risks)."""
+    org = org_scope(request, slug, "risks.change_risk")
+    threat = _threat_get(org, threat_id)
+    services.ensure_own_threat(threat)
+    expected, if_match = expected_version(request, version)
+    _stale(threat, expected, if_match)
+    services.threat_delete(
+        threat=threat, actor=request_actor(request), version=expected, if_match=if_match
+    )
+    return Status(204, None)
+
+
+@router.get(
     "/orgs/{slug}/vulnerabilities/",
     response={200: list[VulnerabilityOut], **ERROR_RESPONSES},
     summary="Vulnerabilities",
@@ -571,6 +666,64 @@ def vulnerability_create(request: HttpRequest, slug: str, payload: Vulnerability
         organization=org, actor=request_actor(request), **payload.model_dump()
     )
     return Status(201, vuln)
+
+
+@router.get(
+    "/orgs/{slug}/vulnerabilities/{vuln_id}/",
+    response={200: VulnerabilityOut, **ERROR_RESPONSES},
+    summary="One vulnerability",
+)
+def vulnerability_get(request: HttpRequest, slug: str, vuln_id: int, response: HttpResponse) -> Any:
+    org = org_scope(request, slug, "risks.view_risk")
+    vuln = _vulnerability_get(org, vuln_id)
+    response["ETag"] = etag(vuln.version)
+    return vuln
+
+
+@router.patch(
+    "/orgs/{slug}/vulnerabilities/{vuln_id}/",
+    response={200: VulnerabilityOut, **WRITE_ERROR_RESPONSES},
+    summary="Change a vulnerability",
+)
+def vulnerability_patch(
+    request: HttpRequest,
+    slug: str,
+    vuln_id: int,
+    payload: VulnerabilityPatch,
+    response: HttpResponse,
+) -> Any:
+    org = org_scope(request, slug, "risks.change_risk")
+    vuln = _vulnerability_get(org, vuln_id)
+    version, if_match = expected_version(request, payload.version)
+    vuln = services.vulnerability_update(
+        vulnerability=vuln,
+        actor=request_actor(request),
+        version=version,
+        if_match=if_match,
+        **payload.model_dump(exclude_unset=True, exclude={"version"}),
+    )
+    response["ETag"] = etag(vuln.version)
+    return vuln
+
+
+@router.delete(
+    "/orgs/{slug}/vulnerabilities/{vuln_id}/",
+    response={204: None, **WRITE_ERROR_RESPONSES},
+    summary="Delete a vulnerability no risk uses",
+)
+def vulnerability_delete(
+    request: HttpRequest, slug: str, vuln_id: int, version: int | None = None
+) -> Any:
+    """Send the version you saw: ``If-Match`` (stale → 412) or ``?version=`` (stale → 409).
+    One a risk uses is refused (422, naming the risks)."""
+    org = org_scope(request, slug, "risks.change_risk")
+    vuln = _vulnerability_get(org, vuln_id)
+    expected, if_match = expected_version(request, version)
+    _stale(vuln, expected, if_match)
+    services.vulnerability_delete(
+        vulnerability=vuln, actor=request_actor(request), version=expected, if_match=if_match
+    )
+    return Status(204, None)
 
 
 @router.get(
@@ -796,7 +949,7 @@ def acceptance_list(request: HttpRequest, slug: str, risk_id: int) -> Any:
     summary="Accept the residual risk (who may depends on the level and the methodology)",
 )
 def risk_accept(request: HttpRequest, slug: str, risk_id: int, payload: AcceptanceIn) -> Any:
-    org = org_scope(request, slug, "risks.view_risk")
+    org = org_scope(request, slug, "risks.accept_risk")
     risk = selectors.risk_get(organization=org, pk=risk_id)
     acceptance = services.risk_accept(
         risk=risk, actor=request_actor(request), **payload.model_dump()

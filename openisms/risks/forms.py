@@ -12,6 +12,7 @@ from openisms.accounts.selectors import member_list
 from openisms.assets.selectors import asset_list
 from openisms.catalog.models import RequirementNode
 from openisms.catalog.selectors import framework_get, node_list
+from openisms.core.gate import scoped
 from openisms.risks.choices import ActionStatus, RiskKind, RiskStatus, TreatmentOption
 from openisms.risks.selectors import SORTS, RiskFilter, threat_list, vulnerability_list
 
@@ -288,6 +289,11 @@ class RequirementChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.ref_id} {obj.name}".strip()
 
 
+class ControlChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.ref} {obj.name}"
+
+
 def annex_a_controls(organization: Any) -> Any:
     """The ISO/IEC 27001:2022 Annex A controls (none when the framework is not loaded)."""
     try:
@@ -312,19 +318,35 @@ class TreatmentForm(forms.Form):
             "ISO/IEC 27001:2022 Annex A controls selected to treat this risk (6.1.3 b, c)."
         ),
     )
+    controls = ControlChoiceField(
+        label=_("The organisation's controls"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "Implemented or planned controls that treat this risk; the Statement of "
+            "Applicability lists this risk as the reason for the Annex A controls they implement."
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
+        from openisms.controls.models import Control
+
         super().__init__(*args, **kwargs)
         self.fields["requirements"].queryset = annex_a_controls(organization)  # type: ignore[attr-defined]
         self.fields["requirements"].widget.attrs["size"] = 10
+        self.fields["controls"].queryset = scoped(Control, organization).order_by("ref")  # type: ignore[attr-defined]
+        self.fields["controls"].widget.attrs["size"] = 6
 
 
-def treatment_initial(risk: Any, requirements: list[Any]) -> dict[str, Any]:
+def treatment_initial(
+    risk: Any, requirements: list[Any], controls: list[Any] | None = None
+) -> dict[str, Any]:
     return {
         "option": risk.treatment_option or TreatmentOption.MODIFY,
         "description": risk.treatment_description,
         "requirements": [r.pk for r in requirements],
+        "controls": [c.pk for c in controls or []],
         "version": risk.version,
     }
 

@@ -1,4 +1,5 @@
-"""Navigation entry for the risk methodology pages (called from ``RisksConfig.ready``)."""
+"""Navigation entries for the risk methodology pages and the threat and vulnerability catalogue
+(called from ``RisksConfig.ready``)."""
 
 from __future__ import annotations
 
@@ -11,4 +12,13 @@ def register_nav() -> None:
 
     register(
         NavItem("methodology", _("Risk method"), "riskmethod:methodology", "risks.view_risk", 13)
+    )
+    register(
+        NavItem(
+            "threats",
+            _("Threats and vulnerabilities"),
+            "risks:threat_catalog",
+            "risks.view_risk",
+            14,
+        )
     )

@@ -56,8 +56,9 @@ class MethodologyVersion(OrganizationOwned):
         return f"{self.methodology.name} v{self.number}"
 
 
-class Threat(models.Model):
-    """Shipped threats have no organisation; an organisation adds its own."""
+class Threat(Versioned):
+    """Shipped threats have no organisation (read-only); an organisation adds, edits and
+    deletes its own (optimistically locked like every edited record)."""
 
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

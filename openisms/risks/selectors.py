@@ -107,6 +107,7 @@ def risk_detail(*, risk: Risk) -> dict[str, Any]:
     return {
         "assets": list(risk.assets.order_by("ref")),
         "requirements": list(risk.annex_a_controls.select_related("framework").order_by("order")),
+        "controls": list(risk.selected_controls.order_by("ref")),
         "actions": list(risk.actions.select_related("owner").order_by("due_date", "pk")),
         "acceptances": list(
             risk.acceptances.select_related("accepted_by").order_by("-accepted_at")

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,6 +174,114 @@ def vulnerability_create(
             description=description,
         ),
         actor=actor,
+    )
+
+
+THREAT_FIELDS = {"name", "category", "description"}
+VULNERABILITY_FIELDS = {"name", "description"}
+USED_BY_SHOWN = 10
+
+
+def ensure_own_threat(threat: Threat) -> None:
+    """Refuse a change to a threat of the shipped catalogue (read-only for everyone)."""
+    if threat.organization_id is None:
+        raise ValidationError(
+            _(
+                "%(threat)s is part of the shipped threat catalogue and cannot be changed or "
+                "deleted; add your own threat instead."
+            )
+            % {"threat": threat}
+        )
+
+
+def _check_fields(data: Mapping[str, Any], allowed: set[str]) -> None:
+    if "ref" in data:
+        raise ValidationError({"ref": _("A reference never changes.")})
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+
+
+def _refuse_if_used(obj: Threat | Vulnerability, field: str) -> None:
+    """Risks point at threats and vulnerabilities (PROTECT): name the risks that use ``obj``."""
+    used = Risk.objects.filter(**{field: obj}).order_by("ref")
+    refs = list(used.values_list("ref", flat=True)[: USED_BY_SHOWN + 1])
+    if not refs:
+        return
+    shown = ", ".join(refs[:USED_BY_SHOWN])
+    if len(refs) > USED_BY_SHOWN:
+        more = used.count() - USED_BY_SHOWN
+        shown = _("%(refs)s and %(n)d more") % {"refs": shown, "n": more}
+    raise ValidationError(
+        _("%(obj)s is used by risks %(refs)s; choose another %(kind)s for them first.")
+        % {
+            "obj": obj,
+            "refs": shown,
+            "kind": _("threat") if field == "threat" else _("vulnerability"),
+        }
+    )
+
+
+def _delete_unused(
+    obj: Threat | Vulnerability,
+    *,
+    field: str,
+    actor: Any,
+    version: int | None,
+    if_match: bool,
+) -> None:
+    with transaction.atomic():
+        _refuse_if_used(obj, field)
+        try:
+            record_delete(obj, actor=actor, expected_version=version, if_match=if_match)
+        except ProtectedError as exc:  # a risk started to use it since the check above
+            _refuse_if_used(obj, field)
+            raise ValidationError(_("%s is in use; reload the page and try again.") % obj) from exc
+
+
+def threat_update(
+    *, threat: Threat, actor: Any, version: int | None, if_match: bool = False, **data: Any
+) -> Threat:
+    """Change an own threat's name, category or description (never a shipped one)."""
+    ensure_own_threat(threat)
+    require(actor, "risks.change_risk", threat)
+    _check_fields(data, THREAT_FIELDS)
+    return record_update(
+        threat, actor=actor, data=data, expected_version=version, if_match=if_match
+    )
+
+
+def threat_delete(
+    *, threat: Threat, actor: Any, version: int | None = None, if_match: bool = False
+) -> None:
+    """Delete an own threat that no risk uses (a shipped one is never deleted)."""
+    ensure_own_threat(threat)
+    require(actor, "risks.change_risk", threat)
+    _delete_unused(threat, field="threat", actor=actor, version=version, if_match=if_match)
+
+
+def vulnerability_update(
+    *,
+    vulnerability: Vulnerability,
+    actor: Any,
+    version: int | None,
+    if_match: bool = False,
+    **data: Any,
+) -> Vulnerability:
+    require(actor, "risks.change_risk", vulnerability)
+    _check_fields(data, VULNERABILITY_FIELDS)
+    return record_update(
+        vulnerability, actor=actor, data=data, expected_version=version, if_match=if_match
+    )
+
+
+def vulnerability_delete(
+    *, vulnerability: Vulnerability, actor: Any, version: int | None = None, if_match: bool = False
+) -> None:
+    """Delete a vulnerability that no risk uses."""
+    require(actor, "risks.change_risk", vulnerability)
+    _delete_unused(
+        vulnerability, field="vulnerability", actor=actor, version=version, if_match=if_match
     )
 
 
@@ -420,7 +529,7 @@ def risk_accept(
         allowed = actor.has_perm(role_perm, risk.organization)
     if not allowed:
         raise PermissionDenied(
-            _("Within the appetite the risk owner accepts; above it, a %s of the organisation.")
+            _("Within the appetite the risk owner accepts; above it, the organisation's %s.")
             % required_role
             if not within
             else _("Only the risk owner or a manager accepts this risk.")

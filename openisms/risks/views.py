@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
+from openisms.controls import services as control_services
 from openisms.core.exceptions import ConflictError
 from openisms.core.forms import add_service_error
 from openisms.core.gate import get_scoped_or_404
@@ -272,6 +274,7 @@ class RiskPageMixin(OrgScopedMixin):
             "risk": risk,
             "assets": detail["assets"],
             "requirements": detail["requirements"],
+            "controls": detail["controls"],
             "assessments": _assessments(risk, used.definition if used else None),
             "method_used": used,
             "method_current": current,
@@ -306,7 +309,8 @@ class RiskPageMixin(OrgScopedMixin):
                     initial=assess_initial(risk), definition=current.definition
                 )
             context["treatment_form"] = bound.get("treatment_form") or TreatmentForm(
-                initial=treatment_initial(risk, detail["requirements"]), organization=org
+                initial=treatment_initial(risk, detail["requirements"], detail["controls"]),
+                organization=org,
             )
             context["action_form"] = bound.get("action_form") or ActionForm(organization=org)
         return render(self.request, "risks/risk_detail.html", context, status=status)
@@ -364,14 +368,18 @@ class RiskTreatmentView(RiskPageMixin, View):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                services.risk_set_treatment(
-                    risk=risk,
-                    actor=self.actor,
-                    version=d["version"],
-                    option=d["option"],
-                    description=d["description"],
-                    requirements=list(d["requirements"]),
-                )
+                with transaction.atomic():
+                    services.risk_set_treatment(
+                        risk=risk,
+                        actor=self.actor,
+                        version=d["version"],
+                        option=d["option"],
+                        description=d["description"],
+                        requirements=list(d["requirements"]),
+                    )
+                    control_services.risk_controls_set(
+                        risk=risk, actor=self.actor, controls=list(d["controls"])
+                    )
             except (ValidationError, ConflictError) as exc:
                 add_service_error(form, exc)
                 status = _status(exc)
