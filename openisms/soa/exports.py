@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zlib
@@ -724,10 +725,44 @@ def _faster_compression(_document: Any, pdf: Any) -> None:
         obj.compress = False
 
 
+def _pdf_cache_key(doc: SoaDocument) -> str | None:
+    """An approved version's PDF never changes unless what its title page shows does
+    (organisation name, title, classification, language), so it is rendered once: WeasyPrint
+    needs seconds for a statement that lists tens of thousands of refs. Drafts are rendered
+    every time."""
+    if doc.is_draft:
+        return None
+    from django.utils.translation import get_language
+
+    parts = [
+        doc.content_hash,
+        doc.organization,
+        doc.organization_slug,
+        doc.title,
+        doc.classification,
+        doc.framework,
+        str(doc.version_number),
+        doc.approver,
+        str(doc.approved_at),
+        doc.comment,
+        get_language() or "",
+    ]
+    return "soa-pdf:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 def to_pdf(doc: SoaDocument) -> bytes:
+    from django.core.cache import cache
     from weasyprint import HTML
 
-    return HTML(string=pdf_html(doc)).write_pdf(finisher=_faster_compression)
+    key = _pdf_cache_key(doc)
+    if key is not None:
+        cached = cache.get(key)
+        if isinstance(cached, bytes):
+            return cached
+    pdf: bytes = HTML(string=pdf_html(doc)).write_pdf(finisher=_faster_compression)
+    if key is not None:
+        cache.set(key, pdf, timeout=30 * 24 * 3600)
+    return pdf
 
 
 # --- DOCX ---------------------------------------------------------------------------------------

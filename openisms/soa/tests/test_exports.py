@@ -352,3 +352,22 @@ class TestRoutes:
         r = client.get(f"/api/v1/orgs/acme/soa/{foreign.pk}/export/", **auth)
         assert r.status_code == 404
         assert client.get(url.replace("acme", "globex"), **auth).status_code == 404
+
+
+def test_an_approved_versions_pdf_is_rendered_once(statement, approved, monkeypatch):
+    """Approved versions are immutable: their PDF is rendered once and served from the cache
+    until what the title page shows changes; drafts are rendered every time."""
+    calls = []
+    real = exports.pdf_html
+    monkeypatch.setattr(exports, "pdf_html", lambda doc: calls.append(doc) or real(doc))
+    version = exports.soa_document(statement, version=approved.number)
+    first = exports.render(version, "pdf")
+    assert exports.render(exports.soa_document(statement, version=approved.number), "pdf") == first
+    assert len(calls) == 1
+    statement.title = "Statement of Applicability (ISMS Springfield)"
+    statement.save()
+    exports.render(exports.soa_document(statement, version=approved.number), "pdf")
+    draft = exports.soa_document(statement, draft=True)
+    exports.render(draft, "pdf")
+    exports.render(draft, "pdf")
+    assert len(calls) == 4

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -184,17 +185,38 @@ class TestDerivedColumns:
     def test_page_rows_need_a_fixed_number_of_queries(self, org, owner, soa):
         def count():
             with CaptureQueriesContext(connection) as ctx:
-                selectors.draft_rows(soa, full=False)
-            return len(ctx.captured_queries)
+                rows = selectors.draft_rows(soa, full=False)
+            return len(ctx.captured_queries), {r["ref_id"]: r for r in rows}
 
-        baseline = count()
+        cache.clear()
+        cold, _ = count()
+        warm, _ = count()
         for i in range(12):
             r = risk_services.risk_create(organization=org, actor=owner, title=f"Risk {i}")
             r.annex_a_controls.set([node("A.5.1"), node("A.8.8")])
-        rows = {r["ref_id"]: r for r in selectors.draft_rows(soa, full=False)}
-        assert count() == baseline
+        cache.clear()
+        assert count()[0] == cold
+        assert count()[0] == warm < cold
+        rows = count()[1]
         assert rows["A.5.1"]["risk_count"] == 12
         assert len(rows["A.5.1"]["risk_refs"]) == selectors.PAGE_REFS
+
+    def test_page_cache_follows_every_audited_write(self, org, owner, soa):
+        def row(ref):
+            return next(r for r in selectors.draft_rows(soa, full=False) if r["ref_id"] == ref)
+
+        assert row("A.7.1")["risk_count"] == 0  # cached now
+        risk = risk_services.risk_create(organization=org, actor=owner, title="Theft")
+        risk_services.risk_set_treatment(
+            risk=risk,
+            actor=owner,
+            version=risk.version,
+            option="modify",
+            requirements=[node("A.7.1")],
+        )
+        assert row("A.7.1")["risk_refs"] == [risk.ref]
+        risk_services.risk_transition(risk=risk, actor=owner, to="closed", version=risk.version)
+        assert row("A.7.1")["risk_count"] == 0
 
 
 class TestApproval:
