@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -219,10 +220,20 @@ class RiskOut(Schema):
         return _assessed(obj, "target")
 
 
+class ControlRef(Schema):
+    id: int
+    ref: str
+    name: str
+    status: str
+
+
 class RiskDetailOut(RiskOut):
     transitions: list[str] = Field(..., description="The statuses this risk may move to.")
     assets: list[AssetRef]
     requirements: list[RequirementRef]
+    controls: list[ControlRef] = Field(
+        ..., description="The organisation's controls the treatment selected."
+    )
     actions: list[ActionOut]
     acceptances: list[AcceptanceOut]
     consequence_by_cia: dict[str, dict[str, int]] = Field(
@@ -242,6 +253,10 @@ class RiskDetailOut(RiskOut):
     @staticmethod
     def resolve_requirements(obj: Any) -> list[Any]:
         return list(obj.api_detail["requirements"])
+
+    @staticmethod
+    def resolve_controls(obj: Any) -> list[Any]:
+        return list(obj.api_detail["controls"])
 
     @staticmethod
     def resolve_actions(obj: Any) -> list[Any]:
@@ -354,6 +369,9 @@ class TreatmentIn(Schema):
     description: str = ""
     requirement_ids: list[int] | None = Field(
         None, description="Selected requirement (control) ids; omitted: unchanged."
+    )
+    control_ids: list[int] | None = Field(
+        None, description="The organisation's controls selected; omitted: unchanged."
     )
     version: int | None = Field(None, ge=1)
 
@@ -902,15 +920,28 @@ def risk_treatment(
     org = org_scope(request, slug, "risks.change_risk")
     risk = selectors.risk_get(organization=org, pk=risk_id)
     version, if_match = expected_version(request, payload.version)
-    risk = services.risk_set_treatment(
-        risk=risk,
-        actor=request_actor(request),
-        version=version,
-        if_match=if_match,
-        option=payload.option,
-        description=payload.description,
-        requirements=_requirements(org, payload.requirement_ids),
-    )
+    controls = None
+    if payload.control_ids is not None:
+        from openisms.controls.models import Control
+
+        ids = set(payload.control_ids)
+        controls = list(scoped(Control, org).filter(pk__in=ids))
+        if len(controls) != len(ids):
+            raise ValidationError({"control_ids": _("Unknown control.")})
+    with transaction.atomic():
+        risk = services.risk_set_treatment(
+            risk=risk,
+            actor=request_actor(request),
+            version=version,
+            if_match=if_match,
+            option=payload.option,
+            description=payload.description,
+            requirements=_requirements(org, payload.requirement_ids),
+        )
+        if controls is not None:
+            from openisms.controls.services import risk_controls_set
+
+            risk_controls_set(risk=risk, actor=request_actor(request), controls=controls)
     return _detail(risk, response)
 
 

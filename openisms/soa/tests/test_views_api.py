@@ -201,3 +201,21 @@ def test_risk_treatment_page_selects_the_organisations_controls(client, org, own
         {"option": "modify", "description": "", "version": risk.version},
     )
     assert not control.risks.exists()
+
+
+def test_risk_treatment_api_selects_controls(api, org, owner, other_org, member):
+    from openisms.controls import services as control_services
+    from openisms.risks import services as risk_services
+
+    risk = risk_services.risk_create(organization=org, actor=owner, title="Lost laptop")
+    mine = control_services.control_create(organization=org, actor=owner, name="Encryption")
+    stranger = member(other_org, "owner")
+    theirs = control_services.control_create(organization=other_org, actor=stranger, name="X")
+    path = f"/risks/{risk.pk}/treatment/"
+    refused = api("POST", path, {"option": "modify", "control_ids": [theirs.pk], "version": 1})
+    assert refused.status_code == 422 and "control_ids" in refused.content.decode()
+    risk.refresh_from_db()
+    assert risk.version == 1 and not theirs.risks.exists()  # nothing half written
+    ok = api("POST", path, {"option": "modify", "control_ids": [mine.pk], "version": 1})
+    assert ok.status_code == 200, ok.content
+    assert [c["ref"] for c in ok.json()["controls"]] == [mine.ref]
