@@ -9,6 +9,12 @@ from openisms.catalog.api import router as catalog_router
 from openisms.controls.api import router as controls_router
 from openisms.controls.evidence_api import router as evidence_router
 from openisms.core.api import install_error_handlers
+from openisms.documents.api import router as documents_router
+from openisms.governance.api import router as governance_router
+from openisms.improvement.api import router as improvement_router
+from openisms.incidents.api import router as incidents_router
+from openisms.objectives.api import router as objectives_router
+from openisms.people.api import router as people_router
 from openisms.risks.api import router as risks_router
 from openisms.risks.api_io import router as risks_io_router
 from openisms.soa.api import router as soa_router
@@ -36,3 +42,9 @@ api.add_router("/", controls_router)
 api.add_router("/", evidence_router)
 api.add_router("/", soa_io_router)  # exports, before the SoA's other routes
 api.add_router("/", soa_router)
+api.add_router("/", governance_router)
+api.add_router("/", documents_router)
+api.add_router("/", improvement_router)
+api.add_router("/", incidents_router)
+api.add_router("/", objectives_router)
+api.add_router("/", people_router)

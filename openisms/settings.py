@@ -76,6 +76,12 @@ INSTALLED_APPS = [
     "openisms.risks",
     "openisms.controls",
     "openisms.soa",
+    "openisms.governance",
+    "openisms.documents",
+    "openisms.improvement",
+    "openisms.incidents",
+    "openisms.objectives",
+    "openisms.people",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,10 @@ urlpatterns = [
     path("", include("openisms.controls.urls")),
     path("", include("openisms.controls.evidence_urls")),
     path("", include("openisms.soa.urls")),
+    path("", include("openisms.governance.urls")),
+    path("", include("openisms.documents.urls")),
+    path("", include("openisms.improvement.urls")),
+    path("", include("openisms.incidents.urls")),
+    path("", include("openisms.objectives.urls")),
+    path("", include("openisms.people.urls")),
 ]

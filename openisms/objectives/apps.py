@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ObjectivesConfig(AppConfig):
+    name = "openisms.objectives"
+    label = "objectives"
