@@ -350,7 +350,7 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
     # Statement of Applicability
     ("GET", "/api/v1/orgs/{slug}/soa/"): Spec("soa.view_soa"),
     ("POST", "/api/v1/orgs/{slug}/soa/"): Spec(
-        "soa.change_soa", body='{"framework": "urn:openisms:framework:nist-csf-2.0"}'
+        "soa.change_soa", body='{"framework": "urn:openisms:framework:iso27001-2013"}'
     ),
     ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/"): Spec("soa.view_soa", obj="soa"),
     ("PATCH", "/api/v1/orgs/{slug}/soa/{soa_id}/"): Spec(
@@ -541,15 +541,18 @@ def _soa_world(world, other_owner):
     version and a draft changed since (so that approving again is possible); "soa_version"
     names the statement and the version number."""
     from openisms.catalog.models import Framework
+    from openisms.catalog.services import framework_adopt
     from openisms.soa import services as soa
     from openisms.soa.models import SoaEntry
 
     iso = Framework.objects.get(urn="urn:openisms:framework:iso27001-2022")
+    old = Framework.objects.get(urn="urn:openisms:framework:iso27001-2013")
     result = {}
     for key, org, owner in (
         ("own", world.own, world.users["owner"]),
         ("other", world.other, other_owner),
     ):
+        framework_adopt(organization=org, actor=owner, framework=old)  # a statement can be made
         statement = soa.soa_create(organization=org, actor=owner, framework=iso)
         SoaEntry.objects.filter(soa=statement).update(applicable=True, business_requirement=True)
         version = soa.soa_approve(soa=statement, actor=owner)

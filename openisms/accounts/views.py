@@ -17,7 +17,7 @@ from openisms.accounts.forms import (
     TokenCreateForm,
 )
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, posted_version
 from openisms.core.views import OrgScopedMixin
 
 
@@ -131,12 +131,11 @@ class MemberRemoveView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         member = selectors.member_get(organization=self.organization, pk=pk)
-        version = request.POST.get("version", "")
         try:
             services.membership_remove(
                 membership=member,
                 actor=self.actor,
-                version=int(version) if version.isdigit() else member.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

@@ -23,7 +23,7 @@ from openisms.assets.forms import (
     member_choices,
 )
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, posted_version
 from openisms.core.views import OrgScopedMixin
 
 SORT_COLUMNS = [
@@ -150,12 +150,11 @@ class AssetDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         asset = selectors.asset_get(organization=self.organization, pk=pk)
-        version = request.POST.get("version", "")
         try:
             services.asset_delete(
                 asset=asset,
                 actor=self.actor,
-                version=int(version) if version.isdigit() else asset.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

@@ -57,7 +57,12 @@ def _check_fields(data: dict[str, Any]) -> None:
 def _computed(collected_on: dt.date | None, refresh_days: int | None) -> dt.date | None:
     if collected_on is None or not refresh_days:
         return None
-    return collected_on + dt.timedelta(days=refresh_days)
+    try:
+        return collected_on + dt.timedelta(days=refresh_days)
+    except OverflowError as exc:
+        raise ValidationError(
+            {"refresh_days": _("The validity would end after the year 9999.")}
+        ) from exc
 
 
 def _check_url(url: str) -> None:

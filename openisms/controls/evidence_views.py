@@ -27,7 +27,7 @@ from openisms.controls.evidence_forms import EvidenceFilterForm, EvidenceForm, e
 from openisms.controls.health import freshness
 from openisms.controls.models import Control, Evidence
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, parse_id, posted_version
 from openisms.core.gate import scoped
 from openisms.core.spreadsheets import neutralise
 from openisms.core.views import OrgScopedMixin
@@ -42,7 +42,7 @@ def _status(exc: Exception) -> int:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _row(evidence: Evidence, today: Any) -> dict[str, Any]:
@@ -280,12 +280,11 @@ class EvidenceDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         evidence = selectors.evidence_get(organization=self.organization, pk=pk)
-        version = _int(request.POST.get("version"))
         try:
             services.evidence_delete(
                 evidence=evidence,
                 actor=self.actor,
-                version=version if version is not None else evidence.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

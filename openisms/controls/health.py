@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openisms.controls.choices import Freshness, Health, ImplementationStatus, RunResult
-from openisms.controls.models import ControlTest, ControlTestRun, Evidence
+from openisms.controls.models import Control, ControlTest, ControlTestRun, Evidence
 
 # The rule above in words, for the legend on the controls pages (keep the two in step).
 RULES = (
@@ -117,15 +117,33 @@ def health_for(controls: list[Any], *, today: dt.date | None = None) -> dict[int
             stale_since=Min("evidence__valid_until", filter=Q(evidence__valid_until__lt=today)),
         )
     }
-    # One example per state, for the words ("evidence E-012 stale since …").
+    # One example per state, for the words ("evidence E-012 stale since …"): the earliest
+    # stale and the first expiring item of each control, one correlated subquery each.
     examples: dict[tuple[int, str], tuple[str, dt.date | None]] = {}
-    for control_id, ref, valid_until in (
-        through.objects.filter(control_id__in=ids, evidence__valid_until__lte=soon)
-        .order_by("evidence__valid_until", "evidence__ref")
-        .values_list("control_id", "evidence__ref", "evidence__valid_until")[: 20 * len(ids)]
+    windows = {
+        Freshness.STALE: Q(evidence__valid_until__lt=today),
+        Freshness.EXPIRING: Q(evidence__valid_until__gte=today, evidence__valid_until__lte=soon),
+    }
+    first = {
+        state: through.objects.filter(window, control_id=OuterRef("pk")).order_by(
+            "evidence__valid_until", "evidence__ref"
+        )
+        for state, window in windows.items()
+    }
+    for row in (
+        Control.objects.filter(pk__in=ids)
+        .annotate(
+            **{
+                f"{state}_{name}": Subquery(qs.values(f"evidence__{name}")[:1])
+                for state, qs in first.items()
+                for name in ("ref", "valid_until")
+            }
+        )
+        .values("pk", *(f"{s}_{f}" for s in first for f in ("ref", "valid_until")))
     ):
-        state = freshness(valid_until, today)
-        examples.setdefault((control_id, state), (ref, valid_until))
+        for state in first:
+            if row[f"{state}_ref"] is not None:
+                examples[(row["pk"], state)] = (row[f"{state}_ref"], row[f"{state}_valid_until"])
     last_run = ControlTestRun.objects.filter(test=OuterRef("pk")).order_by("-performed_on", "-pk")
     tests: dict[int, list[Any]] = defaultdict(list)
     for t in (

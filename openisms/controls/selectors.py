@@ -31,6 +31,7 @@ from openisms.catalog.selectors import visible_frameworks
 from openisms.controls.choices import Freshness, ImplementationStatus
 from openisms.controls.health import freshness, health_for
 from openisms.controls.models import Control, ControlTest, ControlTestRun, Evidence
+from openisms.core.forms import parse_id
 from openisms.core.gate import get_scoped_or_404, scoped
 from openisms.risks.models import Risk
 
@@ -67,8 +68,9 @@ def _requirement_q(value: str) -> Q:
     through = Control.requirements.through.objects.filter(control_id=OuterRef("pk"))
     value = value.strip()
     match = Q(requirementnode__ref_id__iexact=value)
-    if value.isdigit():
-        match |= Q(requirementnode_id=int(value))
+    pk = parse_id(value)
+    if pk is not None:
+        match |= Q(requirementnode_id=pk)
     return Q(Exists(through.filter(match)))
 
 

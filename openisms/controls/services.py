@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -129,6 +130,10 @@ def control_update(
     check_member(control.organization, data.get("owner"), "owner")
     if "ref" in data and data.pop("ref") != control.ref:
         raise ValidationError({"ref": _("A reference never changes.")})
+    if "owner" in data:
+        probe = copy.copy(control)
+        probe.owner = data["owner"]
+        require(actor, "controls.change_control", probe)  # contributors cannot give it away
     with transaction.atomic():
         record_update(control, actor=actor, data=data, expected_version=version, if_match=if_match)
         _set_links(control, actor=actor, requirements=requirements, risks=risks)
@@ -149,7 +154,9 @@ def control_delete(
         record_m2m(control, actor=actor, field="risks", ids=[])
         for test in control.tests.all():
             record_delete(test, actor=actor)
-        Evidence.controls.through.objects.filter(control=control).delete()
+        for evidence in Evidence.objects.filter(controls=control).order_by("pk"):
+            ids = set(evidence.controls.values_list("pk", flat=True)) - {control.pk}
+            record_m2m(evidence, actor=actor, field="controls", ids=ids)
         record_delete(control, actor=actor, expected_version=version, if_match=if_match)
 
 

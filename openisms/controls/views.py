@@ -30,7 +30,7 @@ from openisms.controls.forms import (
 from openisms.controls.health import RULES
 from openisms.controls.models import Control, ControlTest
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, parse_id, posted_version
 from openisms.core.views import OrgScopedMixin
 
 SORT_COLUMNS = {
@@ -59,7 +59,7 @@ def _row(control: Any) -> dict[str, Any]:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -206,12 +206,11 @@ class ControlDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         control = selectors.control_get(organization=self.organization, pk=pk)
-        version = _int(request.POST.get("version"))
         try:
             services.control_delete(
                 control=control,
                 actor=self.actor,
-                version=version if version is not None else control.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -405,12 +404,11 @@ class ControlTestDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         test = selectors.control_test_get(organization=self.organization, pk=pk)
-        version = _int(request.POST.get("version"))
         try:
             services.control_test_delete(
                 test=test,
                 actor=self.actor,
-                version=version if version is not None else test.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -437,9 +435,10 @@ class CoverageView(OrgScopedMixin, View):
     def get(self, request: HttpRequest, org_slug: str) -> HttpResponse:
         org = self.organization
         raw = request.GET.get("framework", "").strip()
-        if raw and not raw.isdigit():
+        pk = parse_id(raw)
+        if raw and pk is None:
             raise Http404(_("No such framework."))
-        framework = selectors.coverage_framework(organization=org, pk=int(raw) if raw else None)
+        framework = selectors.coverage_framework(organization=org, pk=pk)
         result = selectors.coverage(organization=org, framework=framework)
         frameworks = selectors.coverage_frameworks(organization=org)
         if framework not in frameworks:

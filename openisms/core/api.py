@@ -7,6 +7,7 @@ from typing import Any
 from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -56,6 +57,11 @@ def error_response(
 ) -> HttpResponse:
     body = {"error": {"status": status, "code": code, "message": message, "details": details or []}}
     return api.create_response(request, body, status=status)
+
+
+# A number the database cannot store (an id of 30 digits, a date past 9999): SQLite raises
+# OverflowError, PostgreSQL DataError. Both are bad input, not server errors.
+OUT_OF_RANGE = "A number or date in the request is out of range."
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -113,6 +119,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         code = "precondition_failed" if status == 412 else "conflict"
         details = [{"loc": ["version"], "message": f"current version: {exc.current}"}]
         return error_response(api, request, status, code, exc.message, details)
+
+    @api.exception_handler(OverflowError)
+    def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        return error_response(api, request, 422, "validation_error", OUT_OF_RANGE)
+
+    @api.exception_handler(DataError)
+    def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        return error_response(api, request, 422, "validation_error", OUT_OF_RANGE)
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 from openisms.core.context import audit_context, new_request_id
 
@@ -28,3 +30,13 @@ class RequestIdMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Pages: a number or date the database cannot store (SQLite: OverflowError,
+        PostgreSQL: DataError) came from the request — answer 400, not 500."""
+        if isinstance(exception, OverflowError | DataError):
+            return HttpResponseBadRequest(
+                _("A number or date in the request is out of range."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, posted_version
 from openisms.core.gate import get_scoped_or_404
 from openisms.core.views import OrgScopedMixin
 from openisms.risks import selectors, services
@@ -63,9 +63,14 @@ def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, ConflictError) else 422
 
 
-def _posted_version(request: HttpRequest, current: int) -> int:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else current
+def _edited_version(form: forms.Form) -> int:
+    """Edits need the version the user saw (the create forms share the field, optional)."""
+    version = form.cleaned_data.get("version")
+    if version is None:
+        raise ValidationError(
+            _("The form was sent without the version you saw; reload the page and try again.")
+        )
+    return int(version)
 
 
 class CatalogView(OrgScopedMixin, View):
@@ -181,7 +186,7 @@ class ThreatEditView(OrgScopedMixin, View):
                 services.threat_update(
                     threat=threat,
                     actor=self.actor,
-                    version=form.cleaned_data["version"],
+                    version=_edited_version(form),
                     **_data(form),
                 )
             except (ValidationError, ConflictError) as exc:
@@ -203,7 +208,7 @@ class ThreatDeleteView(OrgScopedMixin, View):
             services.threat_delete(
                 threat=threat,
                 actor=self.actor,
-                version=_posted_version(request, threat.version),
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -270,7 +275,7 @@ class VulnerabilityEditView(OrgScopedMixin, View):
                 services.vulnerability_update(
                     vulnerability=vuln,
                     actor=self.actor,
-                    version=form.cleaned_data["version"],
+                    version=_edited_version(form),
                     **_data(form),
                 )
             except (ValidationError, ConflictError) as exc:
@@ -292,7 +297,7 @@ class VulnerabilityDeleteView(OrgScopedMixin, View):
             services.vulnerability_delete(
                 vulnerability=vuln,
                 actor=self.actor,
-                version=_posted_version(request, vuln.version),
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

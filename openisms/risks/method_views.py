@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, parse_id, posted_version
 from openisms.core.gate import get_scoped_or_404
 from openisms.core.views import OrgScopedMixin
 from openisms.risks import selectors, services
@@ -324,12 +324,11 @@ class RunCompleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         run = _run(self, pk)
-        version = request.POST.get("version", "")
         try:
             services.run_complete(
                 run=run,
                 actor=self.actor,
-                version=int(version) if version.isdigit() else run.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -347,9 +346,9 @@ class RunCompareView(OrgScopedMixin, View):
     def get(self, request: HttpRequest, org_slug: str) -> HttpResponse:
         runs = selectors.run_list(organization=self.organization).order_by("-started_at", "-pk")
         for key in ("before", "after"):  # another organisation's run: 404, as everywhere
-            value = request.GET.get(key, "")
-            if value.isdigit():
-                _run(self, int(value))
+            value = parse_id(request.GET.get(key, ""))
+            if value is not None:
+                _run(self, value)
         form = RunCompareForm(request.GET or None, runs=runs)
         context: dict[str, Any] = {"form": form, "comparison": None}
         if form.is_valid():

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from openisms.accounts.api import AUTH
-from openisms.catalog.selectors import visible_frameworks
 from openisms.core.api import (
     ERROR_RESPONSES,
     WRITE_ERROR_RESPONSES,
@@ -154,7 +155,8 @@ def _soa_out(soa: Soa) -> dict[str, Any]:
         "framework_name": soa.framework.name,
         "version": soa.version,
         "latest_approved": latest.number if latest else None,
-        "changed_since_approval": latest is None or soa.draft_changed_at > latest.approved_at,
+        "changed_since_approval": latest is None
+        or selectors.draft_hash(soa) != latest.content_hash,
     }
 
 
@@ -200,7 +202,7 @@ def soa_list(request: HttpRequest, slug: str) -> Any:
 )
 def soa_create(request: HttpRequest, slug: str, payload: SoaIn) -> Any:
     org = org_scope(request, slug, "soa.change_soa")
-    frameworks = visible_frameworks(org)
+    frameworks = selectors.statement_frameworks(org)
     if isinstance(payload.framework, int):
         framework = frameworks.filter(pk=payload.framework).first()
     else:
@@ -256,13 +258,13 @@ def entry_patch(
 ) -> Any:
     org = org_scope(request, slug, "soa.change_soa")
     entry = get_scoped_or_404(SoaEntry.objects.select_related("soa"), org, pk=entry_id)
+    data = payload.model_dump(exclude_unset=True, exclude={"version"})
+    nulls = {k: _("May not be null.") for k, v in data.items() if v is None and k != "applicable"}
+    if nulls:
+        raise ValidationError(nulls)
     version, if_match = expected_version(request, payload.version)
     entry = services.entry_update(
-        entry=entry,
-        actor=request_actor(request),
-        version=version,
-        if_match=if_match,
-        **payload.model_dump(exclude_unset=True, exclude={"version"}),
+        entry=entry, actor=request_actor(request), version=version, if_match=if_match, **data
     )
     response["ETag"] = etag(entry.version)
     row = next(r for r in selectors.draft_rows(entry.soa, full=True) if r["entry"].pk == entry.pk)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from openisms.core.forms import parse_id
 from openisms.core.views import OrgScopedMixin
 from openisms.soa import selectors
 from openisms.soa.exports import CONTENT_TYPES, FORMATS, SoaDocument, render, soa_document
@@ -45,9 +46,9 @@ class SoaExportView(OrgScopedMixin, View):
         soa = selectors.soa_get(organization=self.organization, pk=pk)
         fmt = request.GET.get("format", "xlsx").strip().lower()
         raw_version = request.GET.get("version", "").strip()
-        if raw_version and not raw_version.isdigit():
+        version = parse_id(raw_version)
+        if raw_version and version is None:
             return _plain(_("version: '%s' is not a version number.") % raw_version, 400)
-        version = int(raw_version) if raw_version else None
         draft = request.GET.get("draft", "").strip().lower() in TRUE
         error = selection_error(fmt, version, draft)
         if error:

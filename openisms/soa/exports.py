@@ -725,6 +725,10 @@ def _faster_compression(_document: Any, pdf: Any) -> None:
         obj.compress = False
 
 
+# Bump when the PDF template or its CSS changes, so cached renders are not reused.
+PDF_LAYOUT = "soa-pdf-1"
+
+
 def _pdf_cache_key(doc: SoaDocument) -> str | None:
     """An approved version's PDF never changes unless what its title page shows does
     (organisation name, title, classification, language), so it is rendered once: WeasyPrint
@@ -735,6 +739,8 @@ def _pdf_cache_key(doc: SoaDocument) -> str | None:
     from django.utils.translation import get_language
 
     parts = [
+        PDF_LAYOUT,
+        settings.TIME_ZONE,
         doc.content_hash,
         doc.organization,
         doc.organization_slug,

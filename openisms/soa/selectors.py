@@ -75,6 +75,16 @@ def soa_rows_for(framework: Framework) -> Any:
     return (controls if controls.exists() else nodes.filter(assessable=True)).order_by("order")
 
 
+def statement_frameworks(organization: Any) -> Any:
+    """Frameworks a statement can be made for: the ones the organisation adopted, and
+    ISO/IEC 27001:2022 always."""
+    from openisms.catalog.selectors import adoption_list, visible_frameworks
+
+    adopted = adoption_list(organization=organization).values("framework_id")
+    visible = visible_frameworks(organization)
+    return (visible.filter(pk__in=adopted) | visible.filter(urn=ISO27001_2022)).distinct()
+
+
 def soa_get(*, organization: Any, pk: Any = None, framework: Framework | None = None) -> Soa:
     qs = scoped(Soa, organization).select_related("framework")
     if pk is not None:
@@ -251,6 +261,26 @@ def _derived(soa: Soa, *, today: dt.date) -> tuple[Any, Any, Any, Any]:
     risk_refs, risk_counts = _risk_refs(soa, full=False)
     ev_refs, ev_counts = _evidence(soa, full=False, today=today)
     value = (dict(risk_refs), risk_counts, dict(ev_refs), ev_counts)  # plain dicts pickle
+    if head:
+        cache.set(key, value, timeout=24 * 3600)
+    return value
+
+
+def draft_hash(soa: Soa) -> str:
+    """The SHA-256 of the draft as an approval would freeze it now (derived columns
+    included), cached under the audit chain head like the page data: comparing it with the
+    latest version's hash tells whether the draft differs from what was approved."""
+    head = (
+        AuditChain.objects.filter(organization_id=soa.organization_id)
+        .values_list("last_hash", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    key = f"soa-hash:{soa.pk}:{head}:{today.isoformat()}"
+    cached = cache.get(key) if head else None
+    if isinstance(cached, str):
+        return cached
+    value = rows_hash(frozen(draft_rows(soa, full=True, today=today)))
     if head:
         cache.set(key, value, timeout=24 * 3600)
     return value

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openisms.catalog.models import Framework
-from openisms.catalog.selectors import visible_frameworks
 from openisms.core.gate import require
 from openisms.core.services import record_create, record_create_many, record_event, record_update
 from openisms.soa import selectors
@@ -40,7 +39,7 @@ REFERENCE_OF = {
 def soa_create(*, organization: Any, actor: Any, framework: Framework) -> Soa:
     """A draft statement with one undecided row per control of ``framework``."""
     require(actor, "soa.change_soa", organization)
-    if not visible_frameworks(organization).filter(pk=framework.pk).exists():
+    if not selectors.statement_frameworks(organization).filter(pk=framework.pk).exists():
         raise ValidationError({"framework": _("Unknown framework.")})
     with transaction.atomic():
         if Soa.objects.filter(organization=organization, framework=framework).exists():
@@ -122,7 +121,7 @@ def _check_entry(soa: Soa, entry: SoaEntry) -> None:
             errors["applicable"] = _(
                 "This control is selected by the treatment of %s; it cannot be excluded."
             ) % ", ".join(refs[:10])
-        if not selectors.is_sentence(entry.justification):
+        if not selectors.is_sentence(entry.justification or ""):
             errors["justification"] = _(
                 "Justify the exclusion in at least a sentence (%(chars)d characters, "
                 "%(words)d words)."
@@ -131,7 +130,7 @@ def _check_entry(soa: Soa, entry: SoaEntry) -> None:
                 "words": selectors.MIN_JUSTIFICATION_WORDS,
             }
     elif entry.applicable is True:
-        if entry.justification.strip():
+        if (entry.justification or "").strip():
             errors["justification"] = _("Only an excluded control has a justification.")
         has_reason = entry.legal_regulatory or entry.contractual or entry.business_requirement
         if not has_reason and not selected_by(soa, entry.requirement_id):
@@ -142,7 +141,7 @@ def _check_entry(soa: Soa, entry: SoaEntry) -> None:
         ("legal_regulatory", "legal_reference"),
         ("contractual", "contractual_reference"),
     ):
-        if getattr(entry, flag) and not getattr(entry, ref_field).strip():
+        if getattr(entry, flag) and not (getattr(entry, ref_field) or "").strip():
             errors[ref_field] = _("Name the obligation (law, regulation or contract).")
     if errors:
         raise ValidationError(errors)
@@ -209,7 +208,13 @@ def soa_approve(*, soa: Soa, actor: Any, comment: str = "") -> SoaVersion:
             content_hash=content_hash,
         )
         version.full_clean()
-        version.save(force_insert=True)
+        try:
+            with transaction.atomic():
+                version.save(force_insert=True)
+        except IntegrityError as exc:  # another approval took the number (SQLite has no row lock)
+            raise ValidationError(
+                _("Someone approved the statement at the same moment; reload and check.")
+            ) from exc
         record_event(
             instance=locked,
             actor=actor,

@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from openisms.catalog.selectors import adoption_list, visible_frameworks
 from openisms.controls.choices import ImplementationStatus
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, parse_id
 from openisms.core.gate import get_scoped_or_404
 from openisms.core.views import OrgScopedMixin
 from openisms.soa import selectors, services
@@ -72,11 +71,7 @@ def _status(exc: Exception) -> int:
 
 
 def _frameworks(organization: Any) -> Any:
-    """Frameworks a statement can be made for: adopted ones and ISO/IEC 27001:2022."""
-    adopted = adoption_list(organization=organization).values("framework_id")
-    return visible_frameworks(organization).filter(pk__in=adopted) | visible_frameworks(
-        organization
-    ).filter(urn=selectors.ISO27001_2022)
+    return selectors.statement_frameworks(organization)
 
 
 def status_label(status: str) -> str:
@@ -154,7 +149,7 @@ class SoaMixin(OrgScopedMixin):
         shown = decorate(form.apply(rows))
         versions = list(selectors.version_list(soa=soa))
         latest = versions[0] if versions else None
-        changed = latest is None or soa.draft_changed_at > latest.approved_at
+        changed = latest is None or selectors.draft_hash(soa) != latest.content_hash
         context = {
             "soa": soa,
             "rows": shown,
@@ -310,9 +305,10 @@ class CompareView(SoaMixin, View):
         def load(key: str) -> tuple[str, list[dict[str, Any]]]:
             if key == "draft":
                 return _("Draft"), selectors.frozen(selectors.draft_rows(soa, full=True))
-            if not key.isdigit():
+            number = parse_id(key)
+            if number is None:
                 raise Http404
-            v = selectors.version_get(soa=soa, number=int(key))
+            v = selectors.version_get(soa=soa, number=number)
             return _("Version %d") % v.number, v.rows
 
         if not before_key:

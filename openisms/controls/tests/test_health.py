@@ -178,3 +178,17 @@ def test_query_count_does_not_grow(org, owner):
     small = count()
     fill(27)
     assert count() == small
+
+
+def test_the_expiring_example_is_named_even_behind_many_stale_items(org, owner):
+    """Reviewer's case: 21 stale items and one expiring; both states are named."""
+    control, _test = healthy_control(org, owner)
+    for i in range(21):
+        make_evidence(
+            org, ref=f"E-1{i:02d}", valid_until=TODAY - (30 + i) * DAY, controls=[control]
+        )
+    make_evidence(org, ref="E-300", valid_until=TODAY + 3 * DAY, controls=[control])
+    make_evidence(org, ref="E-301", valid_until=TODAY + 300 * DAY, controls=[control])
+    reasons = " ".join(health(control).reasons)
+    assert f"21 evidence items stale, e.g. E-120 since {TODAY - 50 * DAY}" in reasons
+    assert f"evidence E-300 expires on {TODAY + 3 * DAY}" in reasons

@@ -219,3 +219,41 @@ def test_risk_treatment_api_selects_controls(api, org, owner, other_org, member)
     ok = api("POST", path, {"option": "modify", "control_ids": [mine.pk], "version": 1})
     assert ok.status_code == 200, ok.content
     assert [c["ref"] for c in ok.json()["controls"]] == [mine.ref]
+
+
+def test_null_texts_are_refused_not_500(api, org, owner, soa):
+    e = entry(soa, "A.5.1")
+    for body in (
+        {"applicable": True, "justification": None},
+        {"applicable": False, "justification": None},
+        {"legal_regulatory": True, "legal_reference": None},
+    ):
+        response = api("PATCH", f"/soa-rows/{e.pk}/", {**body, "version": 1})
+        assert response.status_code == 422, (body, response.content)
+
+
+def test_statements_only_for_adopted_frameworks(api):
+    assert (
+        api("POST", "/soa/", {"framework": "urn:openisms:framework:nist-csf-2.0"}).status_code
+        == 404
+    )
+
+
+def test_status_follows_derived_changes_not_only_edits(client, org, owner, soa):
+    """A risk closed after approval changes the draft (its risk-treatment reason goes): the
+    page says the draft differs from the approved version."""
+    from openisms.risks import services as risk_services
+    from openisms.soa.tests.test_services import node
+
+    risk = risk_services.risk_create(organization=org, actor=owner, title="Theft")
+    risk_services.risk_set_treatment(
+        risk=risk, actor=owner, version=risk.version, option="modify", requirements=[node("A.7.1")]
+    )
+    decide_all(soa, owner)
+    services.soa_approve(soa=soa, actor=owner)
+    client.force_login(owner)
+    assert "Approved — version 1" in client.get(url("soa_detail", org, soa.pk)).content.decode()
+    risk.refresh_from_db()
+    risk_services.risk_transition(risk=risk, actor=owner, to="closed", version=risk.version)
+    page = client.get(url("soa_detail", org, soa.pk)).content.decode()
+    assert "Draft with changes since version 1" in page
