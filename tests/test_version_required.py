@@ -83,3 +83,16 @@ def test_numbers_out_of_range_are_bad_input_not_500(client, org, owner):
         f"/o/{org.slug}/risks/?owner={huge}",
     ):
         assert client.get(path).status_code in (200, 400), path
+
+
+def test_an_oversized_request_is_refused_before_its_body_is_read(client, org, owner, settings):
+    settings.OPENISMS_EVIDENCE_MAX_BYTES = 1024
+    client.force_login(owner)
+    body = b"x" * (3 * 1024 * 1024)
+    response = client.generic(
+        "POST",
+        f"/o/{org.slug}/evidence/new/",
+        body,
+        content_type="multipart/form-data; boundary=zzz",
+    )
+    assert response.status_code == 413 and b"too large" in response.content

@@ -40,3 +40,34 @@ class RequestIdMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return None
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses (413) a request whose declared body is larger than the largest upload allowed
+    (evidence limit plus room for the form), before anything reads the body: without it Django
+    would spool the whole upload to a temporary file first (CSRF checking reads the form).
+    Bodies without a length are bounded by the reverse proxy (see the deployment notes)."""
+
+    MARGIN = 1024 * 1024
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        limit = settings.OPENISMS_EVIDENCE_MAX_BYTES + self.MARGIN
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            response = HttpResponse(
+                _("The request is too large: at most %(mb)d MB.")
+                % {"mb": settings.OPENISMS_EVIDENCE_MAX_BYTES // (1024 * 1024)},
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
