@@ -75,8 +75,8 @@ INSTALLED_APPS = [
     "openisms.assets",
     "openisms.risks",
     "openisms.controls",
+    "openisms.governance",  # before soa: its demo obligations are reasons in the demo SoA
     "openisms.soa",
-    "openisms.governance",
     "openisms.documents",
     "openisms.improvement",
     "openisms.incidents",

@@ -127,6 +127,136 @@ ORG_ROUTES: dict[str, Spec] = {
     "soa:version_detail": Spec("soa.view_soa", obj="soa_version"),
     "soa:entry_edit": Spec("soa.change_soa", ("GET", "POST"), "soa_entry"),
     "soa:soa_export": Spec("soa.view_soa", obj="soa"),
+    # Nonconformities, corrective actions, improvement log: "own" records are owned by the
+    # acting user; "nc_verifying" is in the verifying state.
+    "improvement:nc_list": Spec("improvement.view_improvement"),
+    "improvement:nc_export": Spec("improvement.view_improvement"),
+    "improvement:nc_create": Spec("improvement.change_improvement", ("GET", "POST")),
+    "improvement:nc_detail": Spec("improvement.view_improvement", obj="nc"),
+    "improvement:nc_edit": Spec("improvement.change_improvement", ("GET", "POST"), "nc"),
+    "improvement:nc_delete": Spec("improvement.change_improvement", ("POST",), "nc"),
+    "improvement:nc_transition": Spec("improvement.change_improvement", ("POST",), "nc"),
+    "improvement:verification_create": Spec(
+        "improvement.verify_effectiveness", ("POST",), "nc_verifying"
+    ),
+    "improvement:action_create": Spec("improvement.change_improvement", ("GET", "POST"), "nc"),
+    "improvement:action_list": Spec("improvement.view_improvement"),
+    "improvement:action_export": Spec("improvement.view_improvement"),
+    "improvement:action_edit": Spec(
+        "improvement.change_improvement", ("GET", "POST"), "corrective_action"
+    ),
+    "improvement:opportunity_list": Spec("improvement.view_improvement"),
+    "improvement:opportunity_export": Spec("improvement.view_improvement"),
+    "improvement:opportunity_create": Spec("improvement.change_improvement", ("GET", "POST")),
+    "improvement:opportunity_detail": Spec("improvement.view_improvement", obj="opportunity"),
+    "improvement:opportunity_edit": Spec(
+        "improvement.change_improvement", ("GET", "POST"), "opportunity"
+    ),
+    "improvement:opportunity_delete": Spec(
+        "improvement.change_improvement", ("POST",), "opportunity"
+    ),
+    # Incidents: the "own" incident (new, no timeline) is owned by the acting user.
+    "incidents:incident_list": Spec("incidents.view_incident"),
+    "incidents:incident_export": Spec("incidents.view_incident"),
+    "incidents:incident_create": Spec("incidents.change_incident", ("GET", "POST")),
+    "incidents:incident_detail": Spec("incidents.view_incident", obj="incident"),
+    "incidents:incident_edit": Spec("incidents.change_incident", ("GET", "POST"), "incident"),
+    "incidents:incident_delete": Spec("incidents.change_incident", ("POST",), "incident"),
+    "incidents:incident_transition": Spec("incidents.change_incident", ("POST",), "incident"),
+    "incidents:timeline_add": Spec("incidents.change_incident", ("POST",), "incident"),
+    # Documents: per acting user, a document they own with a v1.0 draft ("document"), one in
+    # review ("document_review") and one approved with a file version ("document_file").
+    "documents:document_list": Spec("documents.view_document"),
+    "documents:document_export": Spec("documents.view_document"),
+    "documents:document_create": Spec("documents.change_document", ("GET", "POST")),
+    "documents:methodology_generate": Spec("documents.change_document", ("POST",)),
+    "documents:document_detail": Spec("documents.view_document", obj="document"),
+    "documents:document_edit": Spec("documents.change_document", ("GET", "POST"), "document"),
+    "documents:document_delete": Spec("documents.change_document", ("POST",), "document"),
+    "documents:draft_edit": Spec("documents.change_document", ("GET", "POST"), "document"),
+    "documents:draft_start": Spec("documents.change_document", ("POST",), "document_approved"),
+    "documents:document_transition": Spec("documents.change_document", ("POST",), "document"),
+    "documents:document_approve": Spec("documents.approve_document", ("POST",), "document_review"),
+    "documents:version_detail": Spec("documents.view_document", obj="document_file"),
+    "documents:version_download": Spec("documents.view_document", obj="document_file"),
+    # Context issues, interested parties, obligations ("own" records owned by the acting user)
+    # and the ISMS scope (an approved v1 and a draft changed since, per organisation).
+    "governance:issue_list": Spec("governance.view_governance"),
+    "governance:issue_export": Spec("governance.view_governance"),
+    "governance:issue_create": Spec("governance.change_governance", ("GET", "POST")),
+    "governance:issue_detail": Spec("governance.view_governance", obj="issue"),
+    "governance:issue_edit": Spec("governance.change_governance", ("GET", "POST"), "issue"),
+    "governance:issue_delete": Spec("governance.change_governance", ("POST",), "issue"),
+    "governance:party_list": Spec("governance.view_governance"),
+    "governance:party_export": Spec("governance.view_governance"),
+    "governance:party_create": Spec("governance.change_governance", ("GET", "POST")),
+    "governance:party_detail": Spec("governance.view_governance", obj="party"),
+    "governance:party_edit": Spec("governance.change_governance", ("GET", "POST"), "party"),
+    "governance:party_delete": Spec("governance.change_governance", ("POST",), "party"),
+    "governance:obligation_list": Spec("governance.view_governance"),
+    "governance:obligation_export": Spec("governance.view_governance"),
+    "governance:obligation_create": Spec("governance.change_governance", ("GET", "POST")),
+    "governance:obligation_detail": Spec("governance.view_governance", obj="obligation"),
+    "governance:obligation_edit": Spec(
+        "governance.change_governance", ("GET", "POST"), "obligation"
+    ),
+    "governance:obligation_delete": Spec("governance.change_governance", ("POST",), "obligation"),
+    "governance:scope": Spec("governance.view_governance"),
+    "governance:scope_edit": Spec("governance.change_governance", ("GET", "POST")),
+    "governance:scope_approve": Spec("governance.approve_scope", ("POST",)),
+    "governance:scope_compare": Spec("governance.view_governance"),
+    "governance:scope_export": Spec("governance.view_governance"),
+    "governance:scope_version": Spec("governance.view_governance", obj="scope_version"),
+    # Objectives and metrics: the "own" objective is owned by the acting user, the "own" metric
+    # (no objective, never measured) is measured by them.
+    "objectives:objective_list": Spec("objectives.view_objective"),
+    "objectives:objective_export": Spec("objectives.view_objective"),
+    "objectives:objective_create": Spec("objectives.change_objective", ("GET", "POST")),
+    "objectives:objective_detail": Spec("objectives.view_objective", obj="objective"),
+    "objectives:objective_edit": Spec("objectives.change_objective", ("GET", "POST"), "objective"),
+    "objectives:objective_delete": Spec("objectives.change_objective", ("POST",), "objective"),
+    "objectives:metric_list": Spec("objectives.view_objective"),
+    "objectives:metric_export": Spec("objectives.view_objective"),
+    "objectives:measurement_export": Spec("objectives.view_objective"),
+    "objectives:metric_create": Spec("objectives.change_objective", ("GET", "POST")),
+    "objectives:metric_detail": Spec("objectives.view_objective", obj="metric"),
+    "objectives:metric_edit": Spec("objectives.change_objective", ("GET", "POST"), "metric"),
+    "objectives:metric_delete": Spec("objectives.change_objective", ("POST",), "metric"),
+    "objectives:measurement_create": Spec("objectives.record_measurement", ("POST",), "metric"),
+    # Roles, RACI, competences, training, awareness, communication (one set per organisation).
+    "people:role_list": Spec("people.view_people"),
+    "people:role_export": Spec("people.view_people"),
+    "people:role_create": Spec("people.change_people", ("GET", "POST")),
+    "people:role_detail": Spec("people.view_people", obj="isms_role"),
+    "people:role_edit": Spec("people.change_people", ("GET", "POST"), "isms_role"),
+    "people:role_delete": Spec("people.change_people", ("POST",), "isms_role"),
+    "people:process_list": Spec("people.view_people"),
+    "people:process_export": Spec("people.view_people"),
+    "people:process_create": Spec("people.change_people", ("GET", "POST")),
+    "people:process_edit": Spec("people.change_people", ("GET", "POST"), "process"),
+    "people:process_delete": Spec("people.change_people", ("POST",), "process"),
+    "people:competence_list": Spec("people.view_people"),
+    "people:competence_export": Spec("people.view_people"),
+    "people:competence_gaps": Spec("people.view_people"),
+    "people:gap_export": Spec("people.view_people"),
+    "people:competence_create": Spec("people.change_people", ("GET", "POST")),
+    "people:competence_edit": Spec("people.change_people", ("GET", "POST"), "competence"),
+    "people:competence_delete": Spec("people.change_people", ("POST",), "competence"),
+    "people:training_list": Spec("people.view_people"),
+    "people:training_export": Spec("people.view_people"),
+    "people:training_create": Spec("people.change_people", ("GET", "POST")),
+    "people:training_edit": Spec("people.change_people", ("GET", "POST"), "training"),
+    "people:training_delete": Spec("people.change_people", ("POST",), "training"),
+    "people:campaign_list": Spec("people.view_people"),
+    "people:campaign_export": Spec("people.view_people"),
+    "people:campaign_create": Spec("people.change_people", ("GET", "POST")),
+    "people:campaign_edit": Spec("people.change_people", ("GET", "POST"), "campaign"),
+    "people:campaign_delete": Spec("people.change_people", ("POST",), "campaign"),
+    "people:communication_list": Spec("people.view_people"),
+    "people:communication_export": Spec("people.view_people"),
+    "people:communication_create": Spec("people.change_people", ("GET", "POST")),
+    "people:communication_edit": Spec("people.change_people", ("GET", "POST"), "communication"),
+    "people:communication_delete": Spec("people.change_people", ("POST",), "communication"),
 }
 # Routes that need a signed-in user but no organisation.
 LOGIN_ROUTES = {"home"}
@@ -370,6 +500,292 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "soa.view_soa", obj="soa", query="?before=1&after=draft"
     ),
     ("GET", "/api/v1/orgs/{slug}/soa/{soa_id}/export/"): Spec("soa.view_soa", obj="soa"),
+    # Nonconformities, corrective actions, verifications, improvement log
+    ("GET", "/api/v1/orgs/{slug}/nonconformities/"): Spec("improvement.view_improvement"),
+    ("POST", "/api/v1/orgs/{slug}/nonconformities/"): Spec(
+        "improvement.change_improvement", body='{"title": "Finding"}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/control-test-runs/{run_id}/nonconformity/"): Spec(
+        "improvement.change_improvement", obj="failed_run"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/"): Spec(
+        "improvement.view_improvement", obj="nc"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/"): Spec(
+        "improvement.change_improvement", obj="nc", body='{"title": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/"): Spec(
+        "improvement.change_improvement", obj="nc", query="?version=1"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/transition/"): Spec(
+        "improvement.change_improvement", obj="nc", body='{"status": "analysed", "version": 1}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/actions/"): Spec(
+        "improvement.view_improvement", obj="nc"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/actions/"): Spec(
+        "improvement.change_improvement", obj="nc", body='{"title": "Fix it"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/verifications/"): Spec(
+        "improvement.view_improvement", obj="nc_verifying"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/nonconformities/{nc_id}/verifications/"): Spec(
+        "improvement.verify_effectiveness", obj="nc_verifying", body='{"result": "effective"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/corrective-actions/"): Spec("improvement.view_improvement"),
+    ("GET", "/api/v1/orgs/{slug}/corrective-actions/{action_id}/"): Spec(
+        "improvement.view_improvement", obj="corrective_action"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/corrective-actions/{action_id}/"): Spec(
+        "improvement.change_improvement",
+        obj="corrective_action",
+        body='{"progress_note": "Started", "version": 1}',
+    ),
+    ("GET", "/api/v1/orgs/{slug}/improvement-opportunities/"): Spec("improvement.view_improvement"),
+    ("POST", "/api/v1/orgs/{slug}/improvement-opportunities/"): Spec(
+        "improvement.change_improvement", body='{"title": "Idea"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/improvement-opportunities/{opportunity_id}/"): Spec(
+        "improvement.view_improvement", obj="opportunity"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/improvement-opportunities/{opportunity_id}/"): Spec(
+        "improvement.change_improvement",
+        obj="opportunity",
+        body='{"title": "Renamed", "version": 1}',
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/improvement-opportunities/{opportunity_id}/"): Spec(
+        "improvement.change_improvement", obj="opportunity", query="?version=1"
+    ),
+    # Incidents
+    ("GET", "/api/v1/orgs/{slug}/incidents/"): Spec("incidents.view_incident"),
+    ("POST", "/api/v1/orgs/{slug}/incidents/"): Spec(
+        "incidents.change_incident", body='{"title": "Lost laptop"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/incidents/{incident_id}/"): Spec(
+        "incidents.view_incident", obj="incident"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/incidents/{incident_id}/"): Spec(
+        "incidents.change_incident", obj="incident", body='{"title": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/incidents/{incident_id}/"): Spec(
+        "incidents.change_incident", obj="incident", query="?version=1"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/incidents/{incident_id}/transition/"): Spec(
+        "incidents.change_incident", obj="incident", body='{"status": "triaged", "version": 1}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/incidents/{incident_id}/timeline/"): Spec(
+        "incidents.view_incident", obj="incident"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/incidents/{incident_id}/timeline/"): Spec(
+        "incidents.change_incident", obj="incident", body='{"what": "Reported"}'
+    ),
+    # Documents
+    ("GET", "/api/v1/orgs/{slug}/documents/"): Spec("documents.view_document"),
+    ("POST", "/api/v1/orgs/{slug}/documents/"): Spec(
+        "documents.change_document", body='{"title": "New policy", "type": "policy"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/documents/export/"): Spec("documents.view_document"),
+    ("POST", "/api/v1/orgs/{slug}/documents/risk-methodology/"): Spec("documents.change_document"),
+    ("GET", "/api/v1/orgs/{slug}/documents/{document_id}/"): Spec(
+        "documents.view_document", obj="document"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/documents/{document_id}/"): Spec(
+        "documents.change_document", obj="document", body='{"title": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/documents/{document_id}/"): Spec(
+        "documents.change_document", obj="document", query="?version=1"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/documents/{document_id}/transition/"): Spec(
+        "documents.change_document", obj="document", body='{"to": "in_review", "version": 1}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/documents/{document_id}/approve/"): Spec(
+        "documents.approve_document", obj="document_review", body='{"version": 2}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/documents/{document_id}/versions/"): Spec(
+        "documents.view_document", obj="document"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/documents/{document_id}/versions/"): Spec(
+        "documents.change_document", obj="document_approved", body='{"bump": "minor"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/documents/{document_id}/versions/{version_id}/"): Spec(
+        "documents.view_document", obj="document_file"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/documents/{document_id}/versions/{version_id}/download/"): Spec(
+        "documents.view_document", obj="document_file"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/documents/{document_id}/draft/"): Spec(
+        "documents.change_document",
+        obj="document",
+        body='{"body_markdown": "Changed", "version": 1}',
+    ),
+    ("POST", "/api/v1/orgs/{slug}/documents/{document_id}/draft/upload/"): Spec(
+        "documents.change_document",
+        obj="document",
+        upload=("file", "policy.txt", "Policy text by {email}\n"),
+    ),
+    # Governance: context issues, interested parties, obligations, the ISMS scope.
+    ("GET", "/api/v1/orgs/{slug}/context-issues/"): Spec("governance.view_governance"),
+    ("POST", "/api/v1/orgs/{slug}/context-issues/"): Spec(
+        "governance.change_governance",
+        body='{"title": "T", "side": "internal", "category": "legal"}',
+    ),
+    ("GET", "/api/v1/orgs/{slug}/context-issues/{issue_id}/"): Spec(
+        "governance.view_governance", obj="issue"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/context-issues/{issue_id}/"): Spec(
+        "governance.change_governance", obj="issue", body='{"title": "T2", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/context-issues/{issue_id}/"): Spec(
+        "governance.change_governance", obj="issue", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/interested-parties/"): Spec("governance.view_governance"),
+    ("POST", "/api/v1/orgs/{slug}/interested-parties/"): Spec(
+        "governance.change_governance", body='{"name": "P", "side": "external"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/interested-parties/{party_id}/"): Spec(
+        "governance.view_governance", obj="party"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/interested-parties/{party_id}/"): Spec(
+        "governance.change_governance", obj="party", body='{"name": "P2", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/interested-parties/{party_id}/"): Spec(
+        "governance.change_governance", obj="party", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/obligations/"): Spec("governance.view_governance"),
+    ("POST", "/api/v1/orgs/{slug}/obligations/"): Spec(
+        "governance.change_governance", body='{"title": "O", "kind": "legal"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/obligations/{obligation_id}/"): Spec(
+        "governance.view_governance", obj="obligation"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/obligations/{obligation_id}/"): Spec(
+        "governance.change_governance", obj="obligation", body='{"title": "O2", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/obligations/{obligation_id}/"): Spec(
+        "governance.change_governance", obj="obligation", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/scope/"): Spec("governance.view_governance"),
+    ("PATCH", "/api/v1/orgs/{slug}/scope/"): Spec(
+        "governance.change_governance", body='{"text": "Changed scope", "version": 3}'
+    ),
+    ("POST", "/api/v1/orgs/{slug}/scope/approve/"): Spec("governance.approve_scope"),
+    ("GET", "/api/v1/orgs/{slug}/scope/versions/"): Spec("governance.view_governance"),
+    ("GET", "/api/v1/orgs/{slug}/scope/versions/{version_id}/"): Spec(
+        "governance.view_governance", obj="scope_version"
+    ),
+    # Objectives, metrics, measurements
+    ("GET", "/api/v1/orgs/{slug}/objectives/"): Spec("objectives.view_objective"),
+    ("POST", "/api/v1/orgs/{slug}/objectives/"): Spec(
+        "objectives.change_objective", body='{"title": "Goal"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/objectives/{objective_id}/"): Spec(
+        "objectives.view_objective", obj="objective"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/objectives/{objective_id}/"): Spec(
+        "objectives.change_objective", obj="objective", body='{"title": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/objectives/{objective_id}/"): Spec(
+        "objectives.change_objective", obj="objective", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/metrics/"): Spec("objectives.view_objective"),
+    ("POST", "/api/v1/orgs/{slug}/metrics/"): Spec(
+        "objectives.change_objective", body='{"name": "Clicks", "target": "5"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/metrics/{metric_id}/"): Spec(
+        "objectives.view_objective", obj="metric"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/metrics/{metric_id}/"): Spec(
+        "objectives.change_objective", obj="metric", body='{"name": "Renamed", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/metrics/{metric_id}/"): Spec(
+        "objectives.change_objective", obj="metric", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/metrics/{metric_id}/measurements/"): Spec(
+        "objectives.view_objective", obj="metric"
+    ),
+    ("POST", "/api/v1/orgs/{slug}/metrics/{metric_id}/measurements/"): Spec(
+        "objectives.record_measurement", obj="metric", body='{"value": "3.5"}'
+    ),
+    # Roles, RACI, competences, training, awareness, communication
+    ("GET", "/api/v1/orgs/{slug}/competences/"): Spec("people.view_people"),
+    ("POST", "/api/v1/orgs/{slug}/competences/"): Spec(
+        "people.change_people", body='{"name": "Forensics"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/competences/{competence_id}/"): Spec(
+        "people.view_people", obj="competence"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/competences/{competence_id}/"): Spec(
+        "people.change_people", obj="competence", body='{"description": "x", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/competences/{competence_id}/"): Spec(
+        "people.change_people", obj="competence", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/competence-gaps/"): Spec("people.view_people"),
+    ("GET", "/api/v1/orgs/{slug}/isms-roles/"): Spec("people.view_people"),
+    ("POST", "/api/v1/orgs/{slug}/isms-roles/"): Spec(
+        "people.change_people", body='{"name": "New role"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/isms-roles/{role_id}/"): Spec(
+        "people.view_people", obj="isms_role"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/isms-roles/{role_id}/"): Spec(
+        "people.change_people", obj="isms_role", body='{"responsibilities": "x", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/isms-roles/{role_id}/"): Spec(
+        "people.change_people", obj="isms_role", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/processes/"): Spec("people.view_people"),
+    ("POST", "/api/v1/orgs/{slug}/processes/"): Spec(
+        "people.change_people", body='{"name": "New process"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/processes/{process_id}/"): Spec(
+        "people.view_people", obj="process"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/processes/{process_id}/"): Spec(
+        "people.change_people", obj="process", body='{"description": "x", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/processes/{process_id}/"): Spec(
+        "people.change_people", obj="process", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/training-records/"): Spec("people.view_people"),
+    ("POST", "/api/v1/orgs/{slug}/training-records/"): Spec(
+        "people.change_people", body='{"title": "Course", "completed_on": "2026-01-05"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/training-records/{record_id}/"): Spec(
+        "people.view_people", obj="training"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/training-records/{record_id}/"): Spec(
+        "people.change_people", obj="training", body='{"notes": "x", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/training-records/{record_id}/"): Spec(
+        "people.change_people", obj="training", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/awareness-campaigns/"): Spec("people.view_people"),
+    ("POST", "/api/v1/orgs/{slug}/awareness-campaigns/"): Spec(
+        "people.change_people", body='{"title": "Campaign", "starts_on": "2026-01-05"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/awareness-campaigns/{campaign_id}/"): Spec(
+        "people.view_people", obj="campaign"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/awareness-campaigns/{campaign_id}/"): Spec(
+        "people.change_people", obj="campaign", body='{"completed_count": 0, "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/awareness-campaigns/{campaign_id}/"): Spec(
+        "people.change_people", obj="campaign", query="?version=1"
+    ),
+    ("GET", "/api/v1/orgs/{slug}/communication-plan/"): Spec("people.view_people"),
+    ("POST", "/api/v1/orgs/{slug}/communication-plan/"): Spec(
+        "people.change_people", body='{"what": "News", "when": "Monthly", "audience": "All"}'
+    ),
+    ("GET", "/api/v1/orgs/{slug}/communication-plan/{item_id}/"): Spec(
+        "people.view_people", obj="communication"
+    ),
+    ("PATCH", "/api/v1/orgs/{slug}/communication-plan/{item_id}/"): Spec(
+        "people.change_people", obj="communication", body='{"notes": "x", "version": 1}'
+    ),
+    ("DELETE", "/api/v1/orgs/{slug}/communication-plan/{item_id}/"): Spec(
+        "people.change_people", obj="communication", query="?version=1"
+    ),
 }
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
 API_UNSCOPED = {("GET", "/api/v1/orgs/")}
@@ -455,6 +871,11 @@ class World:
         self.soa_records = _soa_world(self, other_owner)
         self.control_records = _control_world(self, other_owner)
         self.evidence_records = _evidence_world(self, other_owner)
+        self.improvement_records = _improvement_world(self, other_owner)
+        self.document_records = _documents_world(self, other_owner)
+        self.objective_records = _objectives_world(self, other_owner)
+        self.people_records = _people_world(self, other_owner)
+        self.governance_records = _governance_world(self, other_owner)
         self.secrets = {}
         for key, user in self.users.items():
             new = services.token_create(organization=self.own, actor=user, name=key)
@@ -466,6 +887,18 @@ class World:
         )
 
     def obj_pk(self, kind, *, user_key, foreign):
+        if kind in ("issue", "party", "obligation", "scope_version"):
+            return self.governance_records["other" if foreign else user_key][kind]
+        if kind in ("objective", "metric"):
+            return self.objective_records["other" if foreign else user_key][kind]
+        if kind in ("isms_role", "process", "competence", "training", "campaign", "communication"):
+            return self.people_records["other" if foreign else "own"][kind]
+        if kind in ("document", "document_review", "document_file", "document_approved"):
+            return self.document_records["other" if foreign else user_key][kind]
+        if kind in ("nc", "nc_verifying", "corrective_action", "opportunity", "incident"):
+            return self.improvement_records["other" if foreign else user_key][kind]
+        if kind == "failed_run":
+            return self.improvement_records["other" if foreign else user_key][kind]
         if kind == "evidence":
             return self.evidence_records["other" if foreign else user_key]
         if kind in ("control", "control_test"):
@@ -612,6 +1045,212 @@ def _evidence_world(world, other_owner):
                 upload=SimpleUploadedFile(f"{key}.txt", f"Evidence of {key}\n".encode()),
             )
             result[key] = {"pk": evidence.pk, "evidence_id": evidence.pk}
+    return result
+
+
+# --- nonconformities, improvement and incidents (a separate block) ------------------------------
+def _improvement_world(world, other_owner):
+    """Per acting user: an open nonconformity with a root cause and no action ("nc", version 1);
+    a nonconformity in verifying ("nc_verifying") with a done action they own
+    ("corrective_action", version 1); a proposed improvement opportunity; a new incident (no timeline). Per
+    organisation: a failed control test run ("failed_run"). Each as {"pk": …, "<param>": …}."""
+    from openisms.controls import services as controls
+    from openisms.improvement import services as improvement
+    from openisms.incidents import services as incidents
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        control = controls.control_create(organization=org, actor=owner, name="Backups")
+        test = controls.control_test_create(control=control, actor=owner, name="Restore")
+        run = controls.run_record(test=test, actor=owner, result="fail", notes="Incomplete")
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+            nc = improvement.nonconformity_create(
+                organization=org, actor=owner, title="Finding", owner=person, root_cause="Why"
+            )
+            verifying = improvement.nonconformity_create(
+                organization=org, actor=owner, title="Fixed?", owner=person, root_cause="Why"
+            )
+            verifying = improvement.nonconformity_transition(
+                nc=verifying, actor=owner, to="analysed", version=1
+            )
+            action = improvement.action_create(
+                nc=verifying, actor=owner, title="Done", status="done", owner=person
+            )
+            for to in ("action_planned", "verifying"):
+                verifying = improvement.nonconformity_transition(
+                    nc=verifying, actor=owner, to=to, version=verifying.version
+                )
+            item = improvement.opportunity_create(
+                organization=org, actor=owner, title="Idea", owner=person
+            )
+            incident = incidents.incident_create(
+                organization=org, actor=owner, title="Incident", owner=person
+            )
+            result[key] = {
+                "nc": {"pk": nc.pk, "nc_id": nc.pk},
+                "nc_verifying": {"pk": verifying.pk, "nc_id": verifying.pk},
+                "corrective_action": {"pk": action.pk, "action_id": action.pk},
+                "opportunity": {"pk": item.pk, "opportunity_id": item.pk},
+                "incident": {"pk": incident.pk, "incident_id": incident.pk},
+                "failed_run": {"run_id": run.pk},
+            }
+    return result
+
+
+# --- documents (a separate block) ---------------------------------------------------------------
+def _documents_world(world, other_owner):
+    """Per acting user, documents they own: "document" (v1.0 draft with a Markdown body,
+    document version 1, draft version 1), "document_review" (v1.0 in review, document version
+    2) and "document_file" / "document_approved" (v1.0 approved, a text file; the first names
+    the version too). The same in the other organisation.
+    Each as {"pk": …, "document_id": …} (and "version_pk"/"version_id" for the file version)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openisms.documents import services as documents
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+
+            def make(title, person=person, org=org, owner=owner, **content):
+                return documents.document_create(
+                    organization=org,
+                    actor=owner,
+                    title=title,
+                    type="policy",
+                    owner=person,
+                    **content,
+                )
+
+            draft = make("Draft policy", body_markdown="# Policy")
+            review = make("Policy in review", body_markdown="# Policy")
+            documents.document_transition(document=review, actor=owner, to="in_review", version=1)
+            filed = make(
+                "Filed policy",
+                upload=SimpleUploadedFile(f"{key}-policy.txt", f"Policy of {key}\n".encode()),
+            )
+            documents.document_transition(document=filed, actor=owner, to="in_review", version=1)
+            approved = documents.document_approve(document=filed, actor=owner, version=2)
+            result[key] = {
+                "document": {"pk": draft.pk, "document_id": draft.pk},
+                "document_review": {"pk": review.pk, "document_id": review.pk},
+                "document_approved": {"pk": filed.pk, "document_id": filed.pk},
+                "document_file": {
+                    "pk": filed.pk,
+                    "version_pk": approved.pk,
+                    "document_id": filed.pk,
+                    "version_id": approved.pk,
+                },
+            }
+    return result
+
+
+# --- governance (a separate block) --------------------------------------------------------------
+def _governance_world(world, other_owner):
+    """Per acting user, an issue, an interested party (no obligations) and an obligation they
+    own (each version 1); per organisation, the scope approved as v1 with a draft changed since
+    (draft version 3), "scope_version" naming v1. Each as {"pk": …, "<api param>": …}."""
+    from openisms.governance import services as governance
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        scope = governance.scope_save(organization=org, actor=owner, version=1, text="Scope")
+        v1 = governance.scope_approve(scope=scope, actor=owner)
+        governance.scope_save(organization=org, actor=owner, version=2, text="Scope, changed")
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+            issue = governance.issue_create(
+                organization=org, actor=owner, title="Issue", side="internal",
+                category="legal", owner=person,
+            )  # fmt: skip
+            party = governance.party_create(
+                organization=org, actor=owner, name="Party", side="external", owner=person
+            )
+            obligation = governance.obligation_create(
+                organization=org, actor=owner, title="Obligation", kind="legal", owner=person
+            )
+            result[key] = {
+                "issue": {"pk": issue.pk, "issue_id": issue.pk},
+                "party": {"pk": party.pk, "party_id": party.pk},
+                "obligation": {"pk": obligation.pk, "obligation_id": obligation.pk},
+                "scope_version": {"pk": v1.pk, "version_id": v1.pk},
+            }
+    return result
+
+
+# --- objectives and people (a separate block) ---------------------------------------------------
+def _objectives_world(world, other_owner):
+    """Per acting user, an objective they own (no metric, version 1) and a metric they measure
+    (no objective, never measured, version 1); the same in the other organisation.
+    Each as {"pk": …, "<param>": …}."""
+    from openisms.objectives import services as objectives
+
+    result = {}
+    for org, owner, keys in (
+        (world.own, world.users["owner"], list(world.users)),
+        (world.other, other_owner, ["other"]),
+    ):
+        for key in keys:
+            person = other_owner if key == "other" else world.users[key]
+            objective = objectives.objective_create(
+                organization=org, actor=owner, title=f"Goal of {key}", owner=person
+            )
+            metric = objectives.metric_create(
+                organization=org, actor=owner, name=f"Metric of {key}", target=5, measured_by=person
+            )
+            result[key] = {
+                "objective": {"pk": objective.pk, "objective_id": objective.pk},
+                "metric": {"pk": metric.pk, "metric_id": metric.pk},
+            }
+    return result
+
+
+def _people_world(world, other_owner):
+    """Per organisation ("own", "other"): an ISMS role (no RACI), a process (no RACI), a
+    competence no role requires, a training record, a campaign and a communication item, all
+    at version 1. Each as {"pk": …, "<param>": …}."""
+    from openisms.people import services as people
+
+    result = {}
+    for org, owner, key in (
+        (world.own, world.users["owner"], "own"),
+        (world.other, other_owner, "other"),
+    ):
+        role = people.role_create(organization=org, actor=owner, name="ISMS manager")
+        process = people.process_create(organization=org, actor=owner, name="Internal audit")
+        competence = people.competence_create(organization=org, actor=owner, name="Auditing")
+        training = people.training_create(
+            organization=org,
+            actor=owner,
+            person=owner,
+            title="Lead auditor",
+            completed_on=dt.date(2026, 1, 5),
+        )
+        campaign = people.campaign_create(
+            organization=org, actor=owner, title="Phishing", starts_on=dt.date(2026, 1, 5)
+        )
+        item = people.communication_create(
+            organization=org, actor=owner, what="Policy", when="Yearly", audience="All staff"
+        )
+        result[key] = {
+            "isms_role": {"pk": role.pk, "role_id": role.pk},
+            "process": {"pk": process.pk, "process_id": process.pk},
+            "competence": {"pk": competence.pk, "competence_id": competence.pk},
+            "training": {"pk": training.pk, "record_id": training.pk},
+            "campaign": {"pk": campaign.pk, "campaign_id": campaign.pk},
+            "communication": {"pk": item.pk, "item_id": item.pk},
+        }
     return result
 
 

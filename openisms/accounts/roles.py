@@ -44,6 +44,22 @@ PERMISSIONS: dict[str, str] = {
     "soa.view_soa": "See the Statement of Applicability, its versions and exports.",
     "soa.change_soa": "Edit the Statement of Applicability draft.",
     "soa.approve_soa": "Approve the Statement of Applicability (freezes a version).",
+    "governance.view_governance": "See the context issues, interested parties, obligations and the ISMS scope.",
+    "governance.change_governance": "Record context issues, interested parties and obligations (contributors: the ones they own); edit the scope draft.",
+    "governance.approve_scope": "Approve the ISMS scope (freezes a version).",
+    "improvement.view_improvement": "See nonconformities, corrective actions, verifications and improvement opportunities.",
+    "improvement.change_improvement": "Record and progress nonconformities, corrective actions and improvement opportunities (contributors: the ones they own).",
+    "improvement.verify_effectiveness": "Verify whether corrective actions were effective (closes or reopens a nonconformity).",
+    "incidents.view_incident": "See the incident register.",
+    "incidents.change_incident": "Record and handle incidents (contributors: the incidents they own).",
+    "documents.view_document": "See the document register, its versions and exports (and download their files).",
+    "documents.change_document": "Add and edit documents and their drafts, submit them for review (contributors: the documents they own).",
+    "documents.approve_document": "Approve document versions (freezes them) and retire documents.",
+    "objectives.view_objective": "See the information security objectives, their metrics, measurements and trends.",
+    "objectives.change_objective": "Add and edit objectives and metrics (contributors: the objectives they own, the metrics they measure).",
+    "objectives.record_measurement": "Record measurements of metrics (contributors: the metrics they measure).",
+    "people.view_people": "See ISMS roles, RACI, competences, training records, awareness campaigns and the communication plan.",
+    "people.change_people": "Maintain ISMS roles, RACI, competences, training records, awareness campaigns and the communication plan.",
 }
 
 _READ = {
@@ -55,6 +71,12 @@ _READ = {
     "risks.view_risk",
     "controls.view_control",
     "soa.view_soa",
+    "governance.view_governance",
+    "improvement.view_improvement",
+    "incidents.view_incident",
+    "documents.view_document",
+    "objectives.view_objective",
+    "people.view_people",
 }
 _CONTRIBUTE = {
     "assets.change_asset",
@@ -62,6 +84,12 @@ _CONTRIBUTE = {
     "risks.accept_risk",
     "controls.change_control",
     "controls.change_evidence",
+    "governance.change_governance",
+    "improvement.change_improvement",
+    "incidents.change_incident",
+    "documents.change_document",
+    "objectives.change_objective",
+    "objectives.record_measurement",
 }
 _MANAGE = _CONTRIBUTE | {
     "core.view_auditlog",
@@ -70,6 +98,10 @@ _MANAGE = _CONTRIBUTE | {
     "risks.manage_methodology",
     "soa.change_soa",
     "soa.approve_soa",
+    "governance.approve_scope",
+    "improvement.verify_effectiveness",
+    "documents.approve_document",
+    "people.change_people",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -205,7 +205,6 @@ class RunIn(Schema):
     performed_on: date | None = Field(None, description="Default: today; never in the future.")
     notes: str = Field("", description="Required when the test failed.")
     evidence_ids: list[int] = Field(default_factory=list, description="Ids of your evidence.")
-    nonconformity_ref: str = Field("", max_length=30)
 
 
 class CoveringControlOut(Schema):

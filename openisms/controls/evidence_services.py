@@ -124,7 +124,7 @@ def _validate(values: dict[str, Any], *, has_file: bool) -> None:
         raise ValidationError(errors)
 
 
-def _file_row(organization: Any, actor: Any, stored: storage.StoredFile) -> EvidenceFile:
+def stored_file_row(organization: Any, actor: Any, stored: storage.StoredFile) -> EvidenceFile:
     """The organisation's row for this content: reused when the same content was uploaded
     before (one row per organisation and SHA-256)."""
     existing = EvidenceFile.objects.filter(organization=organization, sha256=stored.sha256).first()
@@ -218,7 +218,7 @@ def evidence_create(
         if evidence.owner_id is None and actor is not None:
             evidence.owner = actor
         if stored is not None:
-            evidence.file = _file_row(organization, actor, stored)
+            evidence.file = stored_file_row(organization, actor, stored)
             evidence.filename = stored.filename
         record_create(evidence, actor=actor)
         _set_links(evidence, actor=actor, controls=controls, requirements=requirements)
@@ -268,7 +268,7 @@ def evidence_update(
     stored = storage.store(upload, filename=filename) if upload is not None else None
     with transaction.atomic():
         if stored is not None:
-            data["file"] = _file_row(evidence.organization, actor, stored)
+            data["file"] = stored_file_row(evidence.organization, actor, stored)
             data["filename"] = stored.filename
         record_update(evidence, actor=actor, data=data, expected_version=version, if_match=if_match)
         _set_links(evidence, actor=actor, controls=controls, requirements=requirements)

@@ -211,12 +211,6 @@ class RunForm(forms.Form):
     evidence = forms.TypedMultipleChoiceField(
         label=_("Evidence"), required=False, coerce=int, choices=[]
     )
-    nonconformity_ref = forms.CharField(
-        label=_("Nonconformity"),
-        required=False,
-        max_length=30,
-        help_text=_("The nonconformity a failed run opened, if any (its reference)."),
-    )
 
     def __init__(
         self,

@@ -55,6 +55,11 @@ class RowOut(Schema):
     legal_reference: str
     contractual_reference: str
     business_reference: str
+    obligations: list[str] = Field(
+        default_factory=list,
+        description='Obligations driving it, e.g. "OB-001 GDPR security (legal)"; legal and '
+        "regulatory ones make the legal_regulatory reason hold, contractual ones contractual.",
+    )
     justification: str
     implementation_status: str = Field(
         ..., description="Derived from the implementing controls; empty when there is none."

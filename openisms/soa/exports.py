@@ -363,7 +363,10 @@ def _reference(row: dict[str, Any], reason: str) -> str:
         "contractual": "contractual_reference",
         "business_requirement": "business_reference",
     }[reason]
-    return row[key]
+    # Obligations of the register that make this reason hold ("OB-001 GDPR (legal)").
+    kinds = [k for k, r in selectors.OBLIGATION_REASON.items() if r == reason]
+    linked = [o for o in row.get("obligations", []) if o.endswith(tuple(f"({k})" for k in kinds))]
+    return "; ".join(x for x in (row[key], *linked) if x)
 
 
 def _reasons_text(row: dict[str, Any]) -> list[str]:
@@ -444,6 +447,13 @@ def columns() -> list[Col]:
             _("Legal or regulatory reference"),
             28,
             lambda r: r["legal_reference"],
+            True,
+        ),
+        Col(
+            "obligations",
+            _("Obligations (legal, regulatory, contractual)"),
+            36,
+            lambda r: r.get("obligations", []),
             True,
         ),
         Col("contractual", reason_label("contractual"), 10, lambda r: _flag(r, "contractual")),

@@ -13,7 +13,11 @@ or evidence items:
   one is implemented or partially implemented, ``planned`` when at least one is planned,
   ``not_started`` otherwise, and empty when no control implements it;
 * ``evidence``: evidence linked to the requirement or to an implementing control, with counts
-  per freshness state.
+  per freshness state;
+* ``obligations``: the organisation's obligations addressed by the ISMS (``governance``) that
+  drive the requirement directly or through an implementing control, as "OB-001 Title (kind)";
+  a legal or regulatory one makes the ``legal_regulatory`` reason hold, a contractual one the
+  ``contractual`` reason (besides the row's own ticks and free references).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ ROW_KEYS = (
     "legal_reference",
     "contractual_reference",
     "business_reference",
+    "obligations",
     "justification",
     "implementation_status",
     "controls",
@@ -171,6 +176,56 @@ def _evidence_pairs_sql() -> str:
         ) p JOIN {evidence} e ON e.id = p.ev
         WHERE e.organization_id = %(org)s
     """
+
+
+def _obligation_pairs_sql() -> str:
+    """(req, ref, title, kind) of the obligations addressed by the ISMS that drive each row's
+    requirement directly or through an implementing control (same shape as
+    ``_risk_pairs_sql``)."""
+    from openisms.governance.models import Obligation
+
+    ob_req = _table(Obligation.requirements.through)
+    ob_control = _table(Obligation.controls.through)
+    control_req = _table(Control.requirements.through)
+    obligation = _table(Obligation)
+    entry = _table(SoaEntry)
+    return f"""
+        SELECT p.req AS req, o.ref AS ref, o.title AS title, o.kind AS kind FROM (
+            SELECT t.requirementnode_id AS req, t.obligation_id AS ob
+              FROM {ob_req} t
+             WHERE t.requirementnode_id IN (SELECT requirement_id FROM {entry} WHERE soa_id = %(soa)s)
+            UNION
+            SELECT cr.requirementnode_id, oc.obligation_id
+              FROM {control_req} cr JOIN {ob_control} oc ON oc.control_id = cr.control_id
+             WHERE cr.requirementnode_id IN (SELECT requirement_id FROM {entry} WHERE soa_id = %(soa)s)
+        ) p JOIN {obligation} o ON o.id = p.ob
+        WHERE o.organization_id = %(org)s AND o.addressed_by_isms = %(yes)s
+        ORDER BY p.req, o.ref
+    """
+
+
+def obligations_by_requirement(
+    soa: Soa, requirement_id: int | None = None
+) -> dict[int, list[tuple[str, str, str]]]:
+    """{requirement id: [(ref, title, kind)]} for the statement's rows (one query); only
+    ``requirement_id``'s when given."""
+    params = {"org": soa.organization_id, "soa": soa.pk, "yes": True}
+    sql = _obligation_pairs_sql()
+    if requirement_id is not None:
+        sql = f"SELECT req, ref, title, kind FROM ({sql}) q WHERE req = %(req)s"
+        params["req"] = requirement_id
+    out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for req, ref, title, kind in _fetch(sql, params):
+        out[req].append((ref, title, kind))
+    return out
+
+
+# The inclusion reason an obligation of each kind makes hold ("other": none).
+OBLIGATION_REASON = {
+    "legal": "legal_regulatory",
+    "regulatory": "legal_regulatory",
+    "contractual": "contractual",
+}
 
 
 def _fetch(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -394,16 +449,19 @@ def draft_rows(
         else (*_risk_refs(soa, full=True), *_evidence(soa, full=True, today=today))
     )
     controls = _controls(soa)
+    obligations = obligations_by_requirement(soa)
     rows = []
     for entry in entries:
         req = entry.requirement_id
         ctrls = controls.get(req, [])
+        obs = obligations.get(req, [])
+        derived = {OBLIGATION_REASON.get(kind) for _ref, _title, kind in obs}
         reasons = []
         if risk_counts.get(req):
             reasons.append("risk_treatment")
-        if entry.legal_regulatory:
+        if entry.legal_regulatory or "legal_regulatory" in derived:
             reasons.append("legal_regulatory")
-        if entry.contractual:
+        if entry.contractual or "contractual" in derived:
             reasons.append("contractual")
         if entry.business_requirement:
             reasons.append("business_requirement")
@@ -418,6 +476,7 @@ def draft_rows(
             "legal_reference": entry.legal_reference,
             "contractual_reference": entry.contractual_reference,
             "business_reference": entry.business_reference,
+            "obligations": [f"{ref} {title} ({kind})" for ref, title, kind in obs],
             "justification": entry.justification,
             "implementation_status": derived_status([c[2] for c in ctrls]),
             "controls": [f"{c[0]} {c[1]}" for c in ctrls],
@@ -454,6 +513,7 @@ def version_rows(version: SoaVersion) -> list[dict[str, Any]]:
         rows.append(
             {
                 **row,
+                "obligations": row.get("obligations", []),  # versions approved before the column
                 "risk_count": len(row["risk_refs"]),
                 "findings": row_findings(row),
             }
@@ -510,6 +570,11 @@ class Comparison:
     changed: list[RowChange]
 
 
+def _column(row: dict[str, Any], key: str) -> Any:
+    """A row's value; versions approved before the obligations column have none (empty)."""
+    return row.get(key, [] if key == "obligations" else None)
+
+
 def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Comparison:
     """Rows added, removed and changed (with each changed column's old and new value)."""
     old = {r["ref_id"]: r for r in before}
@@ -518,7 +583,11 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Compar
     for ref, row in new.items():
         if ref not in old:
             continue
-        diff = {k: (old[ref].get(k), row.get(k)) for k in COMPARED if old[ref].get(k) != row.get(k)}
+        diff = {
+            k: (_column(old[ref], k), _column(row, k))
+            for k in COMPARED
+            if _column(old[ref], k) != _column(row, k)
+        }
         if diff:
             changed.append(RowChange(ref, row["name"], diff))
     return Comparison(

@@ -133,9 +133,14 @@ def _check_entry(soa: Soa, entry: SoaEntry) -> None:
         if (entry.justification or "").strip():
             errors["justification"] = _("Only an excluded control has a justification.")
         has_reason = entry.legal_regulatory or entry.contractual or entry.business_requirement
-        if not has_reason and not selected_by(soa, entry.requirement_id):
+        if (
+            not has_reason
+            and not selected_by(soa, entry.requirement_id)
+            and not obligation_reasons(soa, entry.requirement_id)
+        ):
             errors["applicable"] = _(
-                "Give at least one reason for inclusion (no risk treatment selects this control)."
+                "Give at least one reason for inclusion (no risk treatment selects this control "
+                "and no legal, regulatory or contractual obligation drives it)."
             )
     for flag, ref_field in (
         ("legal_regulatory", "legal_reference"),
@@ -163,6 +168,16 @@ def selected_by(soa: Soa, requirement_id: int) -> list[str]:
         .filter(Q(pk__in=direct.values("risk_id")) | Q(pk__in=via_controls.values("risk_id")))
         .order_by("ref")
         .values_list("ref", flat=True)
+    )
+
+
+def obligation_reasons(soa: Soa, requirement_id: int) -> list[str]:
+    """The inclusion reasons (legal_regulatory, contractual) that the organisation's
+    obligations addressed by the ISMS give the requirement (directly or through an
+    implementing control)."""
+    found = selectors.obligations_by_requirement(soa, requirement_id).get(requirement_id, [])
+    return sorted(
+        {selectors.OBLIGATION_REASON[k] for _r, _t, k in found if k in selectors.OBLIGATION_REASON}
     )
 
 

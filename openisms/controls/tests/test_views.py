@@ -450,12 +450,11 @@ class TestRuns:
             performed_on=str(TODAY - DAY),
             notes="Slow",
             evidence=[evidence.pk],
-            nonconformity_ref="NC-1",
         )
         assert r.status_code == 302 and r["Location"] == f"{BASE}{control.pk}/#test-{test.pk}"
         run = ControlTestRun.objects.get(test=test)
         assert run.result == "partial" and run.performed_by == owner
-        assert run.performed_on == TODAY - DAY and run.nonconformity_ref == "NC-1"
+        assert run.performed_on == TODAY - DAY and run.nonconformity_ref == ""
         assert list(run.evidence.all()) == [evidence]
 
     def test_failed_run_without_notes_is_422_on_the_page(self, signed_in, org, owner):
