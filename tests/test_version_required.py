@@ -36,6 +36,27 @@ from openisms.risks.models import Threat
             Threat,
         ),
         (
+            "improvement:nc_delete",
+            lambda org, u: __import__("openisms.improvement.tests.helpers", fromlist=["x"]).make_nc(
+                org, u
+            ),
+            __import__("openisms.improvement.models", fromlist=["x"]).Nonconformity,
+        ),
+        (
+            "incidents:incident_delete",
+            lambda org, u: __import__(
+                "openisms.incidents.services", fromlist=["x"]
+            ).incident_create(organization=org, actor=u, title="Lost laptop"),
+            __import__("openisms.incidents.models", fromlist=["x"]).Incident,
+        ),
+        (
+            "objectives:objective_delete",
+            lambda org, u: __import__(
+                "openisms.objectives.services", fromlist=["x"]
+            ).objective_create(organization=org, actor=u, title="Fewer phishing clicks"),
+            __import__("openisms.objectives.models", fromlist=["x"]).Objective,
+        ),
+        (
             "evidence:evidence_delete",
             lambda org, u: __import__(
                 "openisms.controls.evidence_services", fromlist=["x"]

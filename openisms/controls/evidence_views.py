@@ -41,10 +41,6 @@ def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, ConflictError) else 422
 
 
-def _int(value: str | None) -> int | None:
-    return parse_id(value)
-
-
 def _row(evidence: Evidence, today: Any) -> dict[str, Any]:
     state = freshness(evidence.valid_until, today)
     return {
@@ -176,7 +172,7 @@ class EvidenceCreateView(OrgScopedMixin, View):
     template_name = "controls/evidence_form.html"
 
     def _control(self, request: HttpRequest) -> Control | None:
-        pk = _int(request.GET.get("control"))
+        pk = parse_id(request.GET.get("control"))
         if pk is None:
             return None
         return scoped(Control, self.organization).filter(pk=pk).first()

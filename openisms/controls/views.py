@@ -58,10 +58,6 @@ def _row(control: Any) -> dict[str, Any]:
     return {"control": control, "health": health, "tone": HEALTH_TONES[health.state]}
 
 
-def _int(value: str | None) -> int | None:
-    return parse_id(value)
-
-
 # --- the list -----------------------------------------------------------------------------------
 
 

@@ -159,3 +159,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if pending:
         return JsonResponse({"status": "unavailable", "pending_migrations": pending}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A list page, or only its ``results`` partial when htmx asks (filters update in place);
+    the answer varies with the HX-Request header."""
+    if getattr(request, "htmx", False):
+        template += "#results"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response

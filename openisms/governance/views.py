@@ -17,7 +17,7 @@ from django.views import View
 from openisms.core.exceptions import ConflictError
 from openisms.core.forms import add_service_error, parse_id, posted_version
 from openisms.core.registers import register_export
-from openisms.core.views import OrgScopedMixin
+from openisms.core.views import OrgScopedMixin, render_list
 from openisms.governance import selectors, services
 from openisms.governance.forms import (
     ApproveForm,
@@ -42,14 +42,6 @@ PAGE_SIZE = 50
 
 def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, ConflictError) else 422
-
-
-def _render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    if getattr(request, "htmx", False):
-        template += "#results"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
 
 
 # --- generic register views ---------------------------------------------------------------------
@@ -141,7 +133,7 @@ class RegisterListView(OrgScopedMixin, View):
             "query": query.urlencode(),
             "can_change": self.actor.has_perm(CHANGE, org),
         }
-        return _render_list(request, f"governance/{reg.name}_list.html", context)
+        return render_list(request, f"governance/{reg.name}_list.html", context)
 
 
 class RegisterExportView(OrgScopedMixin, View):

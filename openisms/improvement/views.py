@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, parse_id, posted_version
 from openisms.core.registers import register_export
-from openisms.core.views import OrgScopedMixin
+from openisms.core.views import OrgScopedMixin, render_list
 from openisms.improvement import selectors, services
 from openisms.improvement.choices import GUARDS, TRANSITIONS, NcStatus
 from openisms.improvement.forms import (
@@ -46,23 +46,11 @@ def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, ConflictError) else 422
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _list_context(request: HttpRequest, qs: Any, page_size: int = 50) -> dict[str, Any]:
     page = Paginator(qs, page_size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {"page": page, "query": query.urlencode()}
-
-
-def _render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    if getattr(request, "htmx", False):
-        template += "#results"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
 
 
 # --- nonconformities ----------------------------------------------------------------------------
@@ -81,7 +69,7 @@ class NcListView(OrgScopedMixin, View):
             "can_change": self.actor.has_perm(CHANGE, org),
             "overdue_total": selectors.overdue_action_count(organization=org),
         }
-        return _render_list(request, "improvement/nc_list.html", context)
+        return render_list(request, "improvement/nc_list.html", context)
 
 
 class NcExportView(OrgScopedMixin, View):
@@ -107,7 +95,7 @@ class NcCreateView(OrgScopedMixin, View):
     template_name = "improvement/nc_form.html"
 
     def _run(self, raw: Any) -> Any:
-        pk = _int(str(raw)) if raw not in (None, "") else None
+        pk = parse_id(str(raw)) if raw not in (None, "") else None
         if pk is None:
             return None
         return selectors.failed_run_get(organization=self.organization, pk=pk)
@@ -198,11 +186,8 @@ class NcDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         nc = selectors.nonconformity_get(organization=self.organization, pk=pk)
-        version = _int(request.POST.get("version"))
         try:
-            services.nonconformity_delete(
-                nc=nc, actor=self.actor, version=version if version is not None else nc.version
-            )
+            services.nonconformity_delete(nc=nc, actor=self.actor, version=posted_version(request))
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, str(message))
@@ -337,7 +322,7 @@ class ActionListView(OrgScopedMixin, View):
         context = {"form": form, **_list_context(request, qs)}
         today = timezone.localdate()
         context["rows"] = [{"action": a, "overdue": a.is_overdue(today)} for a in context["page"]]
-        return _render_list(request, "improvement/action_list.html", context)
+        return render_list(request, "improvement/action_list.html", context)
 
 
 class ActionExportView(OrgScopedMixin, View):
@@ -448,7 +433,7 @@ class OpportunityListView(OrgScopedMixin, View):
             **_list_context(request, qs),
             "can_change": self.actor.has_perm(CHANGE, org),
         }
-        return _render_list(request, "improvement/opportunity_list.html", context)
+        return render_list(request, "improvement/opportunity_list.html", context)
 
 
 class OpportunityExportView(OrgScopedMixin, View):
@@ -550,12 +535,11 @@ class OpportunityDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         item = selectors.opportunity_get(organization=self.organization, pk=pk)
-        version = _int(request.POST.get("version"))
         try:
             services.opportunity_delete(
                 item=item,
                 actor=self.actor,
-                version=version if version is not None else item.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

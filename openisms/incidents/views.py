@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error
+from openisms.core.forms import add_service_error, posted_version
 from openisms.core.registers import register_export
 from openisms.core.views import OrgScopedMixin
 from openisms.incidents import selectors, services
@@ -35,10 +35,6 @@ CHANGE = "incidents.change_incident"
 
 def _status(exc: Exception) -> int:
     return 409 if isinstance(exc, ConflictError) else 422
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 class IncidentListView(OrgScopedMixin, View):
@@ -160,12 +156,11 @@ class IncidentDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         incident = selectors.incident_get(organization=self.organization, pk=pk)
-        version = _int(request.POST.get("version"))
         try:
             services.incident_delete(
                 incident=incident,
                 actor=self.actor,
-                version=version if version is not None else incident.version,
+                version=posted_version(request),
             )
         except ValidationError as exc:
             for message in exc.messages:

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error, parse_id
+from openisms.core.forms import add_service_error, parse_id, posted_version
 from openisms.core.registers import register_export
-from openisms.core.views import OrgScopedMixin
+from openisms.core.views import OrgScopedMixin, render_list
 from openisms.objectives import selectors, services
 from openisms.objectives.forms import (
     MeasurementForm,
@@ -50,14 +50,6 @@ def _list_context(request: HttpRequest, items: Any, page_size: int = 50) -> dict
     return {"page": page, "query": query.urlencode()}
 
 
-def _render_list(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    if getattr(request, "htmx", False):
-        template += "#results"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
-
-
 def _refusal(request: HttpRequest, exc: Exception) -> None:
     if isinstance(exc, ConflictError):
         messages.error(request, exc.message)
@@ -81,7 +73,7 @@ class ObjectiveListView(OrgScopedMixin, View):
         context["rows"] = [{"objective": o, "metrics": states[o.pk]} for o in context["page"]]
         context["can_change"] = self.actor.has_perm(CHANGE, org)
         context["today"] = timezone.localdate()
-        return _render_list(request, "objectives/objective_list.html", context)
+        return render_list(request, "objectives/objective_list.html", context)
 
 
 class ObjectiveExportView(OrgScopedMixin, View):
@@ -197,12 +189,11 @@ class ObjectiveDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         objective = selectors.objective_get(organization=self.organization, pk=pk)
-        version = parse_id(request.POST.get("version"))
         try:
             services.objective_delete(
                 objective=objective,
                 actor=self.actor,
-                version=version if version is not None else objective.version,
+                version=posted_version(request),
             )
         except (ValidationError, ConflictError) as exc:
             _refusal(request, exc)
@@ -229,7 +220,7 @@ class MetricListView(OrgScopedMixin, View):
             **_list_context(request, rows),
             "can_change": self.actor.has_perm(CHANGE, org),
         }
-        return _render_list(request, "objectives/metric_list.html", context)
+        return render_list(request, "objectives/metric_list.html", context)
 
 
 class MetricExportView(OrgScopedMixin, View):
@@ -395,12 +386,11 @@ class MetricDeleteView(OrgScopedMixin, View):
 
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         metric = selectors.metric_get(organization=self.organization, pk=pk)
-        version = parse_id(request.POST.get("version"))
         try:
             services.metric_delete(
                 metric=metric,
                 actor=self.actor,
-                version=version if version is not None else metric.version,
+                version=posted_version(request),
             )
         except (ValidationError, ConflictError) as exc:
             _refusal(request, exc)

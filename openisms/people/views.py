@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from openisms.core.exceptions import ConflictError
-from openisms.core.forms import add_service_error, parse_id
+from openisms.core.forms import add_service_error, posted_version
 from openisms.core.registers import register_export
 from openisms.core.views import OrgScopedMixin
 from openisms.people import selectors, services
@@ -212,12 +212,11 @@ class RecordDeleteView(OrgScopedMixin, View):
     def post(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         k = KINDS[self.kind]
         obj = k.get(organization=self.organization, pk=pk)
-        version = parse_id(request.POST.get("version"))
         try:
             k.delete(
                 **{k.arg: obj},
                 actor=self.actor,
-                version=version if version is not None else obj.version,
+                version=posted_version(request),
             )
         except ConflictError as exc:
             messages.error(request, exc.message)
