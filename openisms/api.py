@@ -5,6 +5,7 @@ from ninja.throttling import AnonRateThrottle
 
 from openisms.accounts.api import router as accounts_router
 from openisms.assets.api import router as assets_router
+from openisms.audits.api import router as audits_router
 from openisms.catalog.api import router as catalog_router
 from openisms.controls.api import router as controls_router
 from openisms.controls.evidence_api import router as evidence_router
@@ -15,6 +16,7 @@ from openisms.improvement.api import router as improvement_router
 from openisms.incidents.api import router as incidents_router
 from openisms.objectives.api import router as objectives_router
 from openisms.people.api import router as people_router
+from openisms.reviews.api import router as reviews_router
 from openisms.risks.api import router as risks_router
 from openisms.risks.api_io import router as risks_io_router
 from openisms.soa.api import router as soa_router
@@ -48,3 +50,5 @@ api.add_router("/", improvement_router)
 api.add_router("/", incidents_router)
 api.add_router("/", objectives_router)
 api.add_router("/", people_router)
+api.add_router("/", audits_router)
+api.add_router("/", reviews_router)

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "openisms.incidents",
     "openisms.objectives",
     "openisms.people",
+    "openisms.audits",
+    "openisms.reviews",  # after audits: its inputs include audit results
 ]
 
 MIDDLEWARE = [

@@ -24,4 +24,6 @@ urlpatterns = [
     path("", include("openisms.incidents.urls")),
     path("", include("openisms.objectives.urls")),
     path("", include("openisms.people.urls")),
+    path("", include("openisms.audits.urls")),
+    path("", include("openisms.reviews.urls")),
 ]

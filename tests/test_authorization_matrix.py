@@ -9,7 +9,6 @@ ORG_ROUTES / API_ROUTES nor on an explicit, commented allow-list fails
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pytest
 from django.db import transaction
@@ -21,19 +20,8 @@ from openisms.accounts.models import Membership
 from openisms.accounts.roles import Role, role_has_perm
 from openisms.accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from openisms.api import api
-
-
-@dataclass(frozen=True)
-class Spec:
-    perm: str
-    methods: tuple[str, ...] = ("GET",)
-    obj: str | None = None  # "membership" or "token": the route's pk names such a record
-    body: str = "{}"  # a valid body, so that the answer is about access, not validation
-    # send a small valid file instead of a JSON body: (field, file name, content); "{email}"
-    # in the content is the acting user's e-mail
-    upload: tuple[str, str, str] | None = None
-    query: str = ""  # appended to the path; "{obj}" is replaced by the object's id
-
+from tests.authz import EXTENSIONS
+from tests.authz.spec import Spec
 
 # --- UI routes under /o/<org_slug>/ ----------------------------------------------------------
 ORG_ROUTES: dict[str, Spec] = {
@@ -787,6 +775,14 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "people.change_people", obj="communication", query="?version=1"
     ),
 }
+# Later apps keep their routes, records and kinds in a module of tests/authz/ (see its
+# __init__): they are merged here.
+for _ext in EXTENSIONS:
+    assert not set(_ext.ORG_ROUTES) & set(ORG_ROUTES), _ext.__name__
+    assert not set(_ext.API_ROUTES) & set(API_ROUTES), _ext.__name__
+    ORG_ROUTES.update(_ext.ORG_ROUTES)
+    API_ROUTES.update(_ext.API_ROUTES)
+
 # GET /api/v1/orgs/ lists the caller's own organisations: nothing to scope by slug.
 API_UNSCOPED = {("GET", "/api/v1/orgs/")}
 
@@ -876,6 +872,7 @@ class World:
         self.objective_records = _objectives_world(self, other_owner)
         self.people_records = _people_world(self, other_owner)
         self.governance_records = _governance_world(self, other_owner)
+        self.extension_records = {ext.__name__: ext.world(self, other_owner) for ext in EXTENSIONS}
         self.secrets = {}
         for key, user in self.users.items():
             new = services.token_create(organization=self.own, actor=user, name=key)
@@ -887,6 +884,10 @@ class World:
         )
 
     def obj_pk(self, kind, *, user_key, foreign):
+        for ext in EXTENSIONS:
+            if kind in ext.KINDS:
+                records = self.extension_records[ext.__name__]
+                return ext.obj_pk(records, kind, user_key=user_key, foreign=foreign)
         if kind in ("issue", "party", "obligation", "scope_version"):
             return self.governance_records["other" if foreign else user_key][kind]
         if kind in ("objective", "metric"):

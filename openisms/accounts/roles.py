@@ -60,6 +60,12 @@ PERMISSIONS: dict[str, str] = {
     "objectives.record_measurement": "Record measurements of metrics (contributors: the metrics they measure).",
     "people.view_people": "See ISMS roles, RACI, competences, training records, awareness campaigns and the communication plan.",
     "people.change_people": "Maintain ISMS roles, RACI, competences, training records, awareness campaigns and the communication plan.",
+    "audits.view_audit": "See the internal audit programme, audits, checklists, findings and reports.",
+    "audits.manage_audits": "Plan the audit programme and audits (scope, criteria, team, checklist), close audits.",
+    "audits.record_finding": "Record audit results, findings and sampling notes on the checklist of audits in progress (the only write auditors have).",
+    "reviews.view_review": "See management reviews, their inputs, minutes and decisions.",
+    "reviews.change_review": "Prepare and hold management reviews, record minutes and decisions.",
+    "reviews.update_decision": "Progress review decisions (contributors: the decisions they own).",
 }
 
 _READ = {
@@ -77,6 +83,8 @@ _READ = {
     "documents.view_document",
     "objectives.view_objective",
     "people.view_people",
+    "audits.view_audit",
+    "reviews.view_review",
 }
 _CONTRIBUTE = {
     "assets.change_asset",
@@ -90,6 +98,7 @@ _CONTRIBUTE = {
     "documents.change_document",
     "objectives.change_objective",
     "objectives.record_measurement",
+    "reviews.update_decision",
 }
 _MANAGE = _CONTRIBUTE | {
     "core.view_auditlog",
@@ -102,6 +111,9 @@ _MANAGE = _CONTRIBUTE | {
     "improvement.verify_effectiveness",
     "documents.approve_document",
     "people.change_people",
+    "audits.manage_audits",
+    "audits.record_finding",
+    "reviews.change_review",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -110,7 +122,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CONTRIBUTOR: frozenset(_READ | _CONTRIBUTE),
     # Auditors read everything in the organisation (including the trail) and write only
     # audit findings; their access can expire (Membership.access_expires_at).
-    Role.AUDITOR: frozenset(_READ | {"core.view_auditlog"}),
+    Role.AUDITOR: frozenset(_READ | {"core.view_auditlog", "audits.record_finding"}),
     Role.VIEWER: frozenset(_READ),
 }
 
