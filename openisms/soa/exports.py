@@ -29,11 +29,9 @@ import datetime as dt
 import hashlib
 import io
 import json
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
-import pydyf
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -42,6 +40,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from openisms.controls.choices import ImplementationStatus
+from openisms.core.reports import (
+    css_string,
+    docx_cell,
+    docx_footer,
+    docx_pairs,
+    docx_repeat_header,
+    docx_shade,
+    faster_compression,
+)
 from openisms.core.spreadsheets import LIST_SEPARATOR, cell
 from openisms.soa import selectors
 from openisms.soa.models import Soa, SoaVersion
@@ -687,16 +694,6 @@ def to_xlsx(doc: SoaDocument) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def css_string(text: str) -> str:
-    """``text`` as a quoted CSS string: every character but ASCII letters, digits and spaces
-    as a hex escape (the space after one ends it), so that nothing in it can end the string or
-    the style element."""
-    escaped = "".join(
-        ch if (ch.isascii() and ch.isalnum()) or ch == " " else f"\\{ord(ch):x} " for ch in text
-    )
-    return f'"{escaped}"'
-
-
 def pdf_html(doc: SoaDocument) -> str:
     """The HTML WeasyPrint lays out (``soa/soa_pdf.html``)."""
     footer = f"{doc.organization} — {doc.title} — {doc.version_label} — {doc.classification}"
@@ -714,25 +711,6 @@ def pdf_html(doc: SoaDocument) -> str:
             "legend": legend(),
         },
     )
-
-
-def _faster_compression(_document: Any, pdf: Any) -> None:
-    """A WeasyPrint finisher: pydyf deflates content streams at zlib level 9, which for a
-    statement with tens of thousands of refs takes ten times as long as level 6, for a file
-    only 5 % smaller. Streams are deflated here at level 6 instead and written as they are
-    (any object not shaped as expected is left to pydyf)."""
-    to_bytes = getattr(pydyf, "_to_bytes", None)
-    if to_bytes is None:
-        return
-    for obj in pdf.objects:
-        if not isinstance(obj, pydyf.Stream) or not getattr(obj, "compress", False):
-            continue
-        extra, items = getattr(obj, "extra", None), getattr(obj, "stream", None)
-        if not isinstance(extra, dict) or "Filter" in extra or not isinstance(items, list):
-            continue
-        obj.stream = [zlib.compress(b"\n".join(to_bytes(i) for i in items), 6)]
-        extra["Filter"] = "/FlateDecode"
-        obj.compress = False
 
 
 # Bump when the PDF template or its CSS changes, so cached renders are not reused.
@@ -775,7 +753,7 @@ def to_pdf(doc: SoaDocument) -> bytes:
         cached = cache.get(key)
         if isinstance(cached, bytes):
             return cached
-    pdf: bytes = HTML(string=pdf_html(doc)).write_pdf(finisher=_faster_compression)
+    pdf: bytes = HTML(string=pdf_html(doc)).write_pdf(finisher=faster_compression)
     if key is not None:
         cache.set(key, pdf, timeout=30 * 24 * 3600)
     return pdf
@@ -784,86 +762,10 @@ def to_pdf(doc: SoaDocument) -> bytes:
 # --- DOCX ---------------------------------------------------------------------------------------
 
 
-def _docx_page_field(paragraph: Any, instruction: str) -> None:
-    """A Word field (PAGE, NUMPAGES) in ``paragraph``."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    run = paragraph.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    text = OxmlElement("w:instrText")
-    text.set(qn("xml:space"), "preserve")
-    text.text = instruction
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    placeholder = OxmlElement("w:t")
-    placeholder.text = "1"
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    for element in (begin, text, separate, placeholder, end):
-        run._r.append(element)
-
-
 def _docx_footer(section: Any, doc: SoaDocument) -> None:
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    p = footer.paragraphs[0]
-    p.text = ""
-    p.add_run(f"{doc.organization} — {doc.title} — {doc.version_label} — {doc.classification}")
-    p.add_run("    " + _("Page") + " ")
-    _docx_page_field(p, "PAGE")
-    p.add_run(" " + _("of") + " ")
-    _docx_page_field(p, "NUMPAGES")
-
-
-def _docx_cell(c: Any, text: str, *, bold: bool = False, size: float = 8) -> None:
-    from docx.shared import Pt
-
-    lines = text.split("\n") if text else [""]
-    p = c.paragraphs[0]
-    for i, line in enumerate(lines):
-        if i:
-            p = c.add_paragraph()
-        run = p.add_run(line)
-        run.bold = bold
-        run.font.size = Pt(size)
-
-
-def _docx_repeat_header(row: Any) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
-
-
-def _docx_shade(c: Any, colour: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), colour)
-    c._tc.get_or_add_tcPr().append(shading)
-
-
-def _docx_pairs(document: Any, pairs: list[tuple[str, Any]], widths: tuple[float, float]) -> None:
-    from docx.shared import Cm
-
-    table = document.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)
-    for label, value in pairs:
-        cells = table.add_row().cells
-        _docx_cell(cells[0], str(label), bold=True, size=10)
-        _docx_cell(cells[1], str(value), size=10)
-        cells[0].width, cells[1].width = Cm(widths[0]), Cm(widths[1])
+    docx_footer(
+        section, f"{doc.organization} — {doc.title} — {doc.version_label} — {doc.classification}"
+    )
 
 
 # Widths (cm) of the DOCX table's columns: 26.7 cm between landscape A4's margins.
@@ -890,9 +792,9 @@ def to_docx(doc: SoaDocument) -> bytes:
     document.add_heading(doc.title, level=0)
     document.add_paragraph(doc.framework)
     document.add_heading(_("Document control"), level=1)
-    _docx_pairs(document, doc.control_fields(), (4.5, 12.5))
+    docx_pairs(document, doc.control_fields(), (4.5, 12.5))
     document.add_heading(_("Summary"), level=1)
-    _docx_pairs(document, doc.summary_fields(), (8.0, 3.0))
+    docx_pairs(document, doc.summary_fields(), (8.0, 3.0))
 
     # The table, landscape.
     section = document.add_section(WD_SECTION.NEW_PAGE)
@@ -919,17 +821,17 @@ def to_docx(doc: SoaDocument) -> bytes:
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     head = table.rows[0]
-    _docx_repeat_header(head)
+    docx_repeat_header(head)
     for c, text, width in zip(head.cells, headers, widths, strict=True):
-        _docx_cell(c, text, bold=True)
-        _docx_shade(c, "D9D9D9")
+        docx_cell(c, text, bold=True)
+        docx_shade(c, "D9D9D9")
         c.width = width
     for row in _display_rows(doc):
         if row["new_theme"]:
             cells = table.add_row().cells
             merged = cells[0].merge(cells[-1])
-            _docx_cell(merged, row["new_theme"], bold=True, size=9)
-            _docx_shade(merged, "EFEFEF")
+            docx_cell(merged, row["new_theme"], bold=True, size=9)
+            docx_shade(merged, "EFEFEF")
         cells = table.add_row().cells
         values = [
             f"{row['ref_id']}\n{row['name']}",
@@ -942,7 +844,7 @@ def to_docx(doc: SoaDocument) -> bytes:
             row["evidence_text"],
         ]
         for c, text, width in zip(cells, values, widths, strict=True):
-            _docx_cell(c, text)
+            docx_cell(c, text)
             c.width = width
         cells[0].paragraphs[0].runs[0].bold = True  # the control's ref
         details = []
@@ -973,7 +875,7 @@ def to_docx(doc: SoaDocument) -> bytes:
     document.add_heading(_("Legend"), level=1)
     for section_title, entries in legend():
         document.add_heading(section_title, level=2)
-        _docx_pairs(document, entries, (5.0, 21.0))
+        docx_pairs(document, entries, (5.0, 21.0))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -260,7 +260,7 @@ class TestDocuments:
         footer = _page_text(rendered.pages[1])
         assert f"Page 2 of {len(rendered.pages)}" in footer
         assert "Acme Ltd — Statement of Applicability — Version 1 — Internal" in footer
-        pdf = rendered.write_pdf(finisher=exports._faster_compression)
+        pdf = rendered.write_pdf(finisher=exports.faster_compression)
         assert pdf[:5] == b"%PDF-"
         # The content streams, deflated by the finisher, inflate back to drawing operators.
         streams = [
