@@ -5,6 +5,7 @@ from ninja.throttling import AnonRateThrottle
 
 from openisms.accounts.api import router as accounts_router
 from openisms.assets.api import router as assets_router
+from openisms.auditpack.api import router as auditpack_router
 from openisms.audits.api import router as audits_router
 from openisms.catalog.api import router as catalog_router
 from openisms.controls.api import router as controls_router
@@ -16,6 +17,7 @@ from openisms.improvement.api import router as improvement_router
 from openisms.incidents.api import router as incidents_router
 from openisms.objectives.api import router as objectives_router
 from openisms.people.api import router as people_router
+from openisms.readiness.api import router as readiness_router
 from openisms.reviews.api import router as reviews_router
 from openisms.risks.api import router as risks_router
 from openisms.risks.api_io import router as risks_io_router
@@ -52,3 +54,5 @@ api.add_router("/", objectives_router)
 api.add_router("/", people_router)
 api.add_router("/", audits_router)
 api.add_router("/", reviews_router)
+api.add_router("/", readiness_router)
+api.add_router("/", auditpack_router)

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "openisms.people",
     "openisms.audits",
     "openisms.reviews",  # after audits: its inputs include audit results
+    "openisms.readiness",  # after every domain app: its rules read them all
+    "openisms.auditpack",
 ]
 
 MIDDLEWARE = [

@@ -26,4 +26,6 @@ urlpatterns = [
     path("", include("openisms.people.urls")),
     path("", include("openisms.audits.urls")),
     path("", include("openisms.reviews.urls")),
+    path("", include("openisms.readiness.urls")),
+    path("", include("openisms.auditpack.urls")),
 ]

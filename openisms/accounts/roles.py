@@ -66,6 +66,8 @@ PERMISSIONS: dict[str, str] = {
     "reviews.view_review": "See management reviews, their inputs, minutes and decisions.",
     "reviews.change_review": "Prepare and hold management reviews, record minutes and decisions.",
     "reviews.update_decision": "Progress review decisions (contributors: the decisions they own).",
+    "readiness.view_readiness": "See the certification readiness findings, score and history.",
+    "readiness.build_audit_pack": "Build and download the audit pack (every record an auditor asks for, hashed).",
 }
 
 _READ = {
@@ -85,6 +87,7 @@ _READ = {
     "people.view_people",
     "audits.view_audit",
     "reviews.view_review",
+    "readiness.view_readiness",
 }
 _CONTRIBUTE = {
     "assets.change_asset",
@@ -114,6 +117,7 @@ _MANAGE = _CONTRIBUTE | {
     "audits.manage_audits",
     "audits.record_finding",
     "reviews.change_review",
+    "readiness.build_audit_pack",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -122,7 +126,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CONTRIBUTOR: frozenset(_READ | _CONTRIBUTE),
     # Auditors read everything in the organisation (including the trail) and write only
     # audit findings; their access can expire (Membership.access_expires_at).
-    Role.AUDITOR: frozenset(_READ | {"core.view_auditlog", "audits.record_finding"}),
+    Role.AUDITOR: frozenset(
+        _READ | {"core.view_auditlog", "audits.record_finding", "readiness.build_audit_pack"}
+    ),
     Role.VIEWER: frozenset(_READ),
 }
 

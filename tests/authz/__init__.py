@@ -12,6 +12,6 @@
   API path's parameters, the others the UI route's kwargs.
 """
 
-from tests.authz import audits, reviews
+from tests.authz import auditpack, audits, readiness, reviews
 
-EXTENSIONS = (audits, reviews)
+EXTENSIONS = (audits, reviews, readiness, auditpack)

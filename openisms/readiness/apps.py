@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReadinessConfig(AppConfig):
+    name = "openisms.readiness"
+    label = "readiness"
+    verbose_name = "Certification readiness"
