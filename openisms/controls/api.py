@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -25,6 +26,8 @@ from openisms.core.api import (
 )
 from openisms.core.exceptions import ConflictError, PreconditionFailed
 from openisms.core.gate import scoped
+from openisms.documents.choices import DocumentStatus
+from openisms.documents.models import Document
 from openisms.risks.models import Risk
 
 router = Router(auth=AUTH, tags=["controls"])
@@ -54,6 +57,20 @@ class HealthOut(Schema):
     reasons: list[str] = Field(..., description='In words, e.g. "evidence E-012 stale since …".')
 
 
+class ControlDocumentOut(Schema):
+    id: int
+    ref: str
+    title: str
+    status: DocumentStatus
+    version_in_force: str | None = Field(
+        ..., description='The approved version in force ("1.2"), if any.'
+    )
+
+    @staticmethod
+    def resolve_version_in_force(obj: Any) -> str | None:
+        return obj.current_version.number if obj.current_version else None
+
+
 class ControlOut(Schema):
     id: int
     ref: str
@@ -64,7 +81,10 @@ class ControlOut(Schema):
     implemented_on: date | None
     review_interval_months: int
     last_reviewed_on: date | None
-    documentation: str
+    documentation: str = Field(..., description="Documents not in the register, one per line.")
+    documents: list[ControlDocumentOut] = Field(
+        ..., description="The register's documents it cites (document API)."
+    )
     requirement_ids: list[int]
     risk_ids: list[int]
     evidence_ids: list[int] = Field(..., description="Evidence linked to it (evidence API).")
@@ -85,6 +105,10 @@ class ControlOut(Schema):
         return sorted(e.pk for e in obj.evidence.all())
 
     @staticmethod
+    def resolve_documents(obj: Any) -> list[Any]:
+        return list(obj.documents.all())
+
+    @staticmethod
     def resolve_health(obj: Any) -> dict[str, Any]:
         h = obj.health
         return {"state": h.state, "label": h.label, "reasons": list(h.reasons)}
@@ -101,7 +125,12 @@ class ControlIn(Schema):
     implemented_on: date | None = None
     review_interval_months: int = Field(12, ge=1, le=120)
     last_reviewed_on: date | None = None
-    documentation: str = Field("", description="The documents that describe it, one per line.")
+    documentation: str = Field(
+        "", description="The documents that describe it and are not in the register, one per line."
+    )
+    document_ids: list[int] = Field(
+        default_factory=list, description="Ids of your register's documents that describe it."
+    )
     requirement_ids: list[int] = Field(
         default_factory=list, description="Requirement ids of any framework you see."
     )
@@ -119,6 +148,7 @@ class ControlPatch(Schema):
     review_interval_months: int | None = Field(None, ge=1, le=120)
     last_reviewed_on: date | None = None
     documentation: str | None = None
+    document_ids: list[int] | None = Field(None, description="Omitted: unchanged.")
     requirement_ids: list[int] | None = Field(None, description="Omitted: unchanged.")
     risk_ids: list[int] | None = Field(None, description="Omitted: unchanged.")
     version: int | None = Field(None, ge=1, description="The version edited (or send If-Match).")
@@ -131,6 +161,9 @@ class ControlQuery(Schema):
     health: Health | None = None
     requirement: str = Field(
         "", max_length=100, description='A requirement id, or a ref such as "A.8.13".'
+    )
+    tests_overdue: bool = Field(
+        False, description="Only controls with a test overdue (last run + frequency passed)."
     )
     sort: str = Field("ref", max_length=20, description="ref, name, status; -x descending.")
 
@@ -300,7 +333,18 @@ def _rename(exc: ValidationError, names: dict[str, str]) -> ValidationError:
     return ValidationError({names.get(k, k): v for k, v in exc.error_dict.items()})
 
 
-LINK_NAMES = {"requirements": "requirement_ids", "risks": "risk_ids", "evidence": "evidence_ids"}
+LINK_NAMES = {
+    "requirements": "requirement_ids",
+    "risks": "risk_ids",
+    "evidence": "evidence_ids",
+    "documents": "document_ids",
+}
+
+
+def _links() -> tuple[Any, ...]:
+    """What a control's output reads, prefetched (one query each)."""
+    documents = Document.objects.select_related("current_version").order_by("ref")
+    return ("requirements", "risks", "evidence", Prefetch("documents", queryset=documents))
 
 
 def _control_data(organization: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +354,8 @@ def _control_data(organization: Any, data: dict[str, Any]) -> dict[str, Any]:
         data["requirements"] = data.pop("requirement_ids")
     if "risk_ids" in data:
         data["risks"] = _risks(organization, data.pop("risk_ids"))
+    if "document_ids" in data:
+        data["documents"] = data.pop("document_ids")
     return data
 
 
@@ -317,7 +363,7 @@ def _control_out(organization: Any, pk: int, response: HttpResponse) -> Control:
     control = (
         selectors.control_list(organization=organization)
         .filter(pk=pk)
-        .prefetch_related("requirements", "risks", "evidence")
+        .prefetch_related(*_links())
         .get()
     )
     selectors.with_health([control])
@@ -361,11 +407,10 @@ def control_list(request: HttpRequest, slug: str, filters: Query[ControlQuery]) 
         owner=filters.owner,
         health=filters.health or "",
         requirement=filters.requirement.strip(),
+        tests_overdue=filters.tests_overdue,
         sort=filters.sort,
     )
-    qs = selectors.control_list(organization=org, filters=f).prefetch_related(
-        "requirements", "risks", "evidence"
-    )
+    qs = selectors.control_list(organization=org, filters=f).prefetch_related(*_links())
     if f.health:
         return selectors.filter_health(qs, f.health)
     return qs

@@ -31,6 +31,7 @@ class ControlFilterForm(forms.Form):
         max_length=100,
         help_text=_("A requirement ref such as A.8.13, or its id."),
     )
+    tests_overdue = forms.BooleanField(label=_("A test overdue"), required=False)
     sort = forms.ChoiceField(
         required=False, choices=[(k, k) for k in selectors.SORTS], widget=forms.HiddenInput
     )
@@ -52,6 +53,7 @@ class ControlFilterForm(forms.Form):
             owner=d.get("owner"),
             health=d.get("health") or "",
             requirement=(d.get("requirement") or "").strip(),
+            tests_overdue=bool(d.get("tests_overdue")),
             sort=d.get("sort") or "ref",
         )
 
@@ -89,11 +91,17 @@ class ControlForm(forms.Form):
         label=_("Review interval (months)"), min_value=1, max_value=120, initial=12
     )
     last_reviewed_on = forms.DateField(label=_("Last reviewed"), required=False, widget=DATE_INPUT)
+    documents = forms.TypedMultipleChoiceField(
+        label=_("Documents in the register"),
+        required=False,
+        coerce=int,
+        help_text=_("The register's documents that describe the control."),
+    )
     documentation = forms.CharField(
-        label=_("Documents"),
+        label=_("Other documents"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The documents that describe the control, one per line."),
+        help_text=_("Documents that are not in the register, one per line."),
     )
     requirements = forms.TypedMultipleChoiceField(
         label=_("Requirements"),
@@ -115,6 +123,7 @@ class ControlForm(forms.Form):
         organization: Any,
         control: Any = None,
         linked: list[int] | None = None,
+        linked_documents: list[int] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -123,6 +132,9 @@ class ControlForm(forms.Form):
             organization=organization, keep=linked
         )
         self.fields["requirements"].widget.attrs["size"] = 12
+        documents = selectors.document_choices(organization=organization, keep=linked_documents)
+        self.fields["documents"].choices = documents  # type: ignore[attr-defined]
+        self.fields["documents"].widget.attrs["size"] = min(8, max(3, len(documents)))
         self.fields["risks"].queryset = selectors.risk_choices(organization=organization)  # type: ignore[attr-defined]
         self.fields["risks"].widget.attrs["size"] = 6
         if control is None:
@@ -138,10 +150,13 @@ class ControlForm(forms.Form):
             data.pop("ref", None)
         data["requirements"] = list(data.get("requirements") or [])
         data["risks"] = list(data.get("risks") or [])
+        data["documents"] = list(data.get("documents") or [])
         return data
 
 
-def control_initial(control: Any, requirements: list[Any], risks: list[Any]) -> dict[str, Any]:
+def control_initial(
+    control: Any, requirements: list[Any], risks: list[Any], documents: list[int] | None = None
+) -> dict[str, Any]:
     return {
         "ref": control.ref,
         "name": control.name,
@@ -152,6 +167,7 @@ def control_initial(control: Any, requirements: list[Any], risks: list[Any]) -> 
         "review_interval_months": control.review_interval_months,
         "last_reviewed_on": control.last_reviewed_on,
         "documentation": control.documentation,
+        "documents": list(documents or []),
         "requirements": [r.pk for r in requirements],
         "risks": [r.pk for r in risks],
         "version": control.version,

@@ -41,9 +41,15 @@ class Control(OrganizationOwned, Versioned):
         _("review interval (months)"), default=12
     )
     last_reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
-    # References to the documents that describe the control (one per line) until the document
-    # register exists; then they become links.
+    # The documents that describe the control: those of the register (``documents``), and,
+    # as free text (one per line), those that are not in it.
     documentation = models.TextField(_("documents"), blank=True)
+    documents = models.ManyToManyField(
+        "documents.Document",
+        blank=True,
+        related_name="controls",
+        verbose_name=_("documents in the register"),
+    )
     requirements = models.ManyToManyField(
         "catalog.RequirementNode",
         blank=True,

@@ -59,6 +59,7 @@ class ControlFilter:
     health: str = ""
     # A requirement node id, or a requirement ref such as "A.8.13" (any visible framework).
     requirement: str = ""
+    tests_overdue: bool = False  # a test of the control is overdue (``test_schedule``)
     sort: str = "ref"
 
 
@@ -88,6 +89,12 @@ def control_list(*, organization: Any, filters: ControlFilter | None = None) -> 
         qs = qs.filter(owner_id=f.owner)
     if f.requirement.strip():
         qs = qs.filter(_requirement_q(f.requirement))
+    if f.tests_overdue:
+        today = timezone.localdate()
+        overdue = {
+            t.control_id for t in test_schedule(organization=organization) if t.overdue(today)
+        }
+        qs = qs.filter(pk__in=overdue)
     return qs.order_by(*SORTS.get(f.sort, SORTS["ref"]), "pk")
 
 
@@ -147,6 +154,54 @@ def next_due(test: Any) -> dt.date | None:
     return last + dt.timedelta(days=test.frequency_days)
 
 
+@dataclass(frozen=True)
+class ScheduledTest:
+    """A test of one of the organisation's controls, with when it is due next."""
+
+    id: int
+    name: str
+    control_id: int
+    control_ref: str
+    control_name: str
+    last_on: dt.date | None
+    next_due: dt.date  # the last run plus the frequency; never run: today (as ``next_due``)
+
+    def overdue(self, today: dt.date) -> bool:
+        """Due before today (the rule of the control page; a test never run is due, not
+        overdue)."""
+        return self.next_due < today
+
+    def due_by(self, day: dt.date) -> bool:
+        return self.next_due <= day
+
+
+def test_schedule(*, organization: Any) -> list[ScheduledTest]:
+    """Every test of the organisation's controls with its next due date, soonest first (one
+    query; the due date is computed here, date arithmetic differs between databases)."""
+    rows = (
+        scoped(ControlTest, organization)
+        .values("pk", "name", "frequency_days", "control_id", "control__ref", "control__name")
+        .annotate(last_on=Max("runs__performed_on"))
+        .order_by()
+    )
+    today = timezone.localdate()
+    tests = [
+        ScheduledTest(
+            id=r["pk"],
+            name=r["name"],
+            control_id=r["control_id"],
+            control_ref=r["control__ref"],
+            control_name=r["control__name"],
+            last_on=r["last_on"],
+            next_due=r["last_on"] + dt.timedelta(days=r["frequency_days"])
+            if r["last_on"]
+            else today,
+        )
+        for r in rows
+    ]
+    return sorted(tests, key=lambda t: (t.next_due, t.control_ref, t.name, t.id))
+
+
 def evidence_choices(*, organization: Any) -> list[tuple[int, str]]:
     """(id, "ref title") of the organisation's evidence, for the run form (one query)."""
     return [
@@ -191,6 +246,7 @@ def control_detail(*, control: Control) -> dict[str, Any]:
         "requirements": requirements,
         "requirement_groups": requirement_groups(requirements),
         "risks": list(control.risks.select_related("owner").order_by("ref")),
+        "documents": control_documents(control),
         "evidence": [
             {
                 "evidence": e,
@@ -226,6 +282,31 @@ def requirement_choices(*, organization: Any, keep: list[int] | None = None) -> 
 
 def risk_choices(*, organization: Any) -> QuerySet[Risk]:
     return scoped(Risk, organization).order_by("ref")
+
+
+def document_choices(*, organization: Any, keep: list[int] | None = None) -> list[Any]:
+    """(id, "ref title (status)") of the register's documents a control may cite: all but the
+    retired ones, except those in ``keep`` (linked already, so that editing never drops
+    them). One query."""
+    from openisms.documents.choices import DocumentStatus
+    from openisms.documents.models import Document
+
+    docs = (
+        scoped(Document, organization)
+        .filter(~Q(status=DocumentStatus.RETIRED) | Q(pk__in=keep or []))
+        .order_by("ref")
+    )
+    return [
+        (pk, f"{ref} {title} ({DocumentStatus(status).label.lower()})")
+        for pk, ref, title, status in docs.values_list("pk", "ref", "title", "status")
+    ]
+
+
+def control_documents(control: Control) -> list[Any]:
+    """The register's documents the control cites, with their version in force (one query)."""
+    return list(
+        control.documents.select_related("current_version").order_by("ref")  # type: ignore[attr-defined]
+    )
 
 
 # --- coverage -----------------------------------------------------------------------------------

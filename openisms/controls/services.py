@@ -26,6 +26,8 @@ from openisms.core.services import (
     record_m2m,
     record_update,
 )
+from openisms.documents.choices import DocumentStatus
+from openisms.documents.models import Document
 
 CONTROL_FIELDS = {
     "ref",
@@ -73,11 +75,38 @@ def check_owned(organization: Any, objects: Iterable[Any], field: str, label: st
     return ids
 
 
+def check_documents(
+    organization: Any, documents: Iterable[Any], field: str, *, keep: Iterable[int] = ()
+) -> list[int]:
+    """Documents (instances or ids) of the organisation's register. A retired document may
+    stay linked (``keep``: the ids linked already) but is not linked anew."""
+    ids = sorted({d.pk if isinstance(d, Document) else int(d) for d in documents})
+    if not ids:
+        return []
+    found = dict(
+        Document.objects.filter(organization=organization, pk__in=ids).values_list("pk", "status")
+    )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError({field: _("Unknown document: %s.") % missing[0]})
+    kept = set(keep)
+    retired = [i for i in ids if found[i] == DocumentStatus.RETIRED and i not in kept]
+    if retired:
+        ref = Document.objects.get(pk=retired[0]).ref
+        raise ValidationError({field: _("%s is retired: it cannot be cited anew.") % ref})
+    return ids
+
+
 # --- controls -----------------------------------------------------------------------------------
 
 
 def _set_links(
-    control: Control, *, actor: Any, requirements: Iterable[Any] | None, risks: Iterable[Any] | None
+    control: Control,
+    *,
+    actor: Any,
+    requirements: Iterable[Any] | None,
+    risks: Iterable[Any] | None,
+    documents: Iterable[Any] | None = None,
 ) -> None:
     if requirements is not None:
         ids = check_requirements(control.organization, requirements, "requirements")
@@ -85,6 +114,10 @@ def _set_links(
     if risks is not None:
         ids = check_owned(control.organization, risks, "risks", _("risk"))
         record_m2m(control, actor=actor, field="risks", ids=ids)
+    if documents is not None:
+        linked = control.documents.values_list("pk", flat=True) if control.pk else []
+        ids = check_documents(control.organization, documents, "documents", keep=linked)
+        record_m2m(control, actor=actor, field="documents", ids=ids)
 
 
 def control_create(
@@ -93,6 +126,7 @@ def control_create(
     actor: Any,
     requirements: Iterable[Any] | None = None,
     risks: Iterable[Any] | None = None,
+    documents: Iterable[Any] | None = None,
     **data: Any,
 ) -> Control:
     require(actor, "controls.change_control", organization)
@@ -111,7 +145,9 @@ def control_create(
             control.owner = actor
         require(actor, "controls.change_control", control)
         record_create(control, actor=actor)
-        _set_links(control, actor=actor, requirements=requirements, risks=risks)
+        _set_links(
+            control, actor=actor, requirements=requirements, risks=risks, documents=documents
+        )
     return control
 
 
@@ -123,6 +159,7 @@ def control_update(
     if_match: bool = False,
     requirements: Iterable[Any] | None = None,
     risks: Iterable[Any] | None = None,
+    documents: Iterable[Any] | None = None,
     **data: Any,
 ) -> Control:
     require(actor, "controls.change_control", control)
@@ -136,7 +173,9 @@ def control_update(
         require(actor, "controls.change_control", probe)  # contributors cannot give it away
     with transaction.atomic():
         record_update(control, actor=actor, data=data, expected_version=version, if_match=if_match)
-        _set_links(control, actor=actor, requirements=requirements, risks=risks)
+        _set_links(
+            control, actor=actor, requirements=requirements, risks=risks, documents=documents
+        )
     return control
 
 
@@ -152,6 +191,7 @@ def control_delete(
     with transaction.atomic():
         record_m2m(control, actor=actor, field="requirements", ids=[])
         record_m2m(control, actor=actor, field="risks", ids=[])
+        record_m2m(control, actor=actor, field="documents", ids=[])
         for test in control.tests.all():
             record_delete(test, actor=actor)
         for evidence in Evidence.objects.filter(controls=control).order_by("pk"):

@@ -154,12 +154,14 @@ class ControlEditView(OrgScopedMixin, View):
     def _form(self, control: Control, data: Any = None) -> ControlForm:
         requirements = list(control.requirements.all())
         risks = list(control.risks.all())
+        documents = list(control.documents.values_list("pk", flat=True))
         return ControlForm(
             data,
-            initial=control_initial(control, requirements, risks),
+            initial=control_initial(control, requirements, risks, documents),
             organization=self.organization,
             control=control,
             linked=[r.pk for r in requirements],
+            linked_documents=documents,
         )
 
     def get(self, request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
@@ -276,6 +278,8 @@ class ControlPageMixin(OrgScopedMixin):
             "can_change": can_change,
             "can_add_evidence": user.has_perm("controls.change_evidence", org),
             "can_audit": user.has_perm("core.view_auditlog", org),
+            "register_documents": detail["documents"],
+            "can_view_documents": user.has_perm("documents.view_document", org),
             "documents": [
                 line.strip() for line in control.documentation.splitlines() if line.strip()
             ],

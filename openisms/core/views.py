@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from openisms.core.gate import organizations_for, require, scoped
+from openisms.core.overdue import DUE_SOON_DAYS, overdue_panel
 from openisms.core.selectors import AuditFilter, audit_event_list, audit_facets
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,8 @@ class DashboardView(OrgTemplateView):
         user = self.actor
         ctx["my_membership"] = members.filter(user=user).first()
         ctx["member_count"] = members.count()
+        ctx["overdue_sections"] = overdue_panel(organization=self.organization, user=user)
+        ctx["due_soon_days"] = DUE_SOON_DAYS
         if user.has_perm("core.view_auditlog", self.organization):
             ctx["recent_events"] = list(audit_event_list(organization=self.organization)[:10])
         return ctx

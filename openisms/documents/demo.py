@@ -12,6 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from openisms.controls import services as control_services
+from openisms.controls.models import Control
 from openisms.core.gate import scoped
 from openisms.documents import services
 from openisms.documents.models import Document, DocumentVersion
@@ -208,6 +210,28 @@ def load_demo(*, organization: Any, owner: Any, colleagues: dict[str, Any]) -> N
         Document.objects.filter(pk=bcp.pk).update(
             next_review=services.add_months(timezone.localdate(approved_at), 12)
         )
+        _cite(organization, owner)
+
+
+def _cite(organization: Any, owner: Any) -> None:
+    """The demo controls name their documents in free text ("PRO-08 Backup procedure"): those
+    now in the register are linked as well. The text stays while the SoA's documents column
+    reads it (``soa.selectors._controls``)."""
+    by_title = {
+        d.title.lower(): d
+        for d in scoped(Document, organization).exclude(status="retired").order_by("ref")
+    }
+    for control in scoped(Control, organization).order_by("ref"):
+        cited = [
+            doc
+            for line in control.documentation.splitlines()
+            for title, doc in by_title.items()
+            if line.strip().lower().endswith(title)
+        ]
+        if cited:
+            control_services.control_update(
+                control=control, actor=owner, version=control.version, documents=cited
+            )
 
 
 def demo_hook(*, organization: Any, owner: Any, colleagues: dict[str, Any], full: bool) -> None:

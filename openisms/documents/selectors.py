@@ -101,6 +101,11 @@ def document_get(*, organization: Any, pk: int) -> Document:
     )
 
 
+def document_controls(*, document: Document) -> list[Any]:
+    """The organisation's controls that cite the document, by ref (one query)."""
+    return list(document.controls.order_by("ref"))  # type: ignore[attr-defined]
+
+
 def version_list(*, document: Document) -> QuerySet[DocumentVersion]:
     return (
         DocumentVersion.objects.filter(document=document)

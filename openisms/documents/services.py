@@ -37,7 +37,13 @@ from openisms.controls.evidence_services import stored_file_row
 from openisms.core.exceptions import ConflictError, PreconditionFailed
 from openisms.core.gate import require
 from openisms.core.refs import next_ref
-from openisms.core.services import record_create, record_delete, record_event, record_update
+from openisms.core.services import (
+    record_create,
+    record_delete,
+    record_event,
+    record_m2m,
+    record_update,
+)
 from openisms.documents.choices import (
     Bump,
     DocumentStatus,
@@ -281,9 +287,17 @@ def document_delete(
         )
     with transaction.atomic():
         _check_version(_lock(document), version, if_match)
+        _uncite(document, actor=actor)
         for draft in DocumentVersion.objects.filter(document=document):
             record_delete(draft, actor=actor)
         record_delete(document, actor=actor, expected_version=version, if_match=if_match)
+
+
+def _uncite(document: Document, *, actor: Any) -> None:
+    """Drop the document from the controls that cite it (one audited change per control)."""
+    for control in document.controls.order_by("pk"):
+        ids = set(control.documents.values_list("pk", flat=True)) - {document.pk}
+        record_m2m(control, actor=actor, field="documents", ids=ids)
 
 
 # --- the working draft --------------------------------------------------------------------------

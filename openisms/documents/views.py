@@ -286,6 +286,9 @@ class DocumentDetailView(OrgScopedMixin, View):
             and document.status != DocumentStatus.RETIRED,
             "can_delete": can_change and not any(v.is_approved for v in versions),
             "can_audit": user.has_perm("core.view_auditlog", org),
+            "controls": selectors.document_controls(document=document)
+            if user.has_perm("controls.view_control", org)
+            else None,
             "transitions": transitions,
             "start_form": StartForm(initial={"version": document.version}),
         }

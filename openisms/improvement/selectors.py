@@ -79,6 +79,11 @@ def nonconformity_actions(nc: Nonconformity) -> list[CorrectiveAction]:
     return list(nc.actions.select_related("owner").order_by("due_date", "pk"))
 
 
+def nonconformity_incidents(nc: Nonconformity) -> list[Any]:
+    """The incidents linked to the nonconformity, newest first (one query)."""
+    return list(nc.incidents.select_related("owner").order_by("-detected_at", "-pk"))  # type: ignore[attr-defined]
+
+
 def nonconformity_verifications(nc: Nonconformity) -> list[EffectivenessVerification]:
     return list(nc.verifications.select_related("verified_by").order_by("-verified_on", "-pk"))
 

@@ -237,6 +237,9 @@ class NcPageMixin(OrgScopedMixin):
             ],
             "overdue_count": sum(1 for a in actions if a.is_overdue(today)),
             "verifications": selectors.nonconformity_verifications(nc),
+            "incidents": selectors.nonconformity_incidents(nc)
+            if user.has_perm("incidents.view_incident", org)
+            else None,
             "transitions": transitions,
             "can_change": can_change,
             "can_add_action": can_change and nc.status not in (NcStatus.VERIFYING, NcStatus.CLOSED),

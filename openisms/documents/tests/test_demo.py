@@ -37,3 +37,20 @@ def test_demo_register(org, owner, member):
 def test_demo_only_when_full(org, owner):
     demo.demo_hook(organization=org, owner=owner, colleagues={}, full=False)
     assert not Document.objects.exists()
+
+
+def test_demo_controls_cite_the_register(org, owner, member):
+    from openisms.controls import demo as controls_demo
+    from openisms.controls.models import Control
+
+    manager = member(org, "manager", email="m@acme.test")
+    colleagues = {"manager": manager}
+    controls_demo.demo_hook(organization=org, owner=owner, colleagues=colleagues, full=True)
+    demo.demo_hook(organization=org, owner=owner, colleagues=colleagues, full=True)
+    backup = Control.objects.get(organization=org, name="Backup and restore")
+    assert [d.title for d in backup.documents.all()] == ["Backup procedure"]
+    assert backup.documentation == "PRO-08 Backup procedure"  # kept for the SoA column
+    policy_set = Control.objects.get(organization=org, name="Information security policy set")
+    assert [d.title for d in policy_set.documents.all()] == ["Information security policy"]
+    access = Document.objects.get(organization=org, title="Access control procedure")
+    assert access.controls.count() == 2
