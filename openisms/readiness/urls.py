@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from openisms.readiness import views
 
 app_name = "readiness"
 
-urlpatterns: list = []
+P = "o/<slug:org_slug>/readiness/"
+
+urlpatterns = [
+    path(P, views.ReadinessView.as_view(), name="readiness"),
+    path(f"{P}rules/", views.RuleListView.as_view(), name="rule_list"),
+    path(f"{P}report/", views.ReportView.as_view(), name="report"),
+]
