@@ -474,6 +474,7 @@ def review_summary(organization: Any, since: dt.date | None, until: dt.date) -> 
     return {
         "audits": [
             {
+                "id": a.pk,
                 "ref": a.ref,
                 "title": a.title,
                 "status": a.status,

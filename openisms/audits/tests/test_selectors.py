@@ -88,6 +88,7 @@ def test_review_summary(org, owner):
     summary = selectors.review_summary(org, None, TODAY)
     assert [a["ref"] for a in summary["audits"]] == [old.ref, running.ref]
     first = summary["audits"][0]
+    assert first["id"] == old.pk
     assert first["status"] == "reported" and first["actual_end"] == TODAY.isoformat()
     assert first["counts"]["minor_nc"] == 1 and first["counts"]["conformity"] == 1
     assert summary["totals"] == {

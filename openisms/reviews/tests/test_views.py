@@ -214,3 +214,13 @@ def test_other_organisation_is_not_found(client, org, other_org, owner, member):
     outsider = member(other_org, "owner")
     client.force_login(outsider)
     assert client.get(f"/o/globex/management-review/{review.pk}/").status_code == 404
+
+
+def test_audit_results_in_the_inputs_link_to_the_audit(signed_in, org, owner):
+    from openisms.audits.tests.helpers import reported
+
+    audit = reported(org, owner)
+    review = prepared(org, owner)
+    response = signed_in.get(f"{BASE}{review.pk}/")
+    assert response.status_code == 200
+    assert f'<a href="/o/acme/audits/{audit.pk}/">{audit.ref}</a>' in html(response)
