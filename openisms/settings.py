@@ -262,6 +262,10 @@ OPENISMS_EVIDENCE_ROOT = Path(os.environ.get("OPENISMS_EVIDENCE_ROOT", str(DATA_
 OPENISMS_EVIDENCE_MAX_BYTES = int(os.environ.get("OPENISMS_EVIDENCE_MAX_MB", "50")) * 1024 * 1024
 # Evidence whose validity ends within this many days is "expiring".
 OPENISMS_EVIDENCE_EXPIRING_DAYS = int(os.environ.get("OPENISMS_EVIDENCE_EXPIRING_DAYS", "30"))
+# Built audit packs (zip files, downloaded through a permission check only).
+OPENISMS_AUDIT_PACK_ROOT = Path(
+    os.environ.get("OPENISMS_AUDIT_PACK_ROOT", str(DATA_DIR / "audit-packs"))
+)
 
 # Without an SMTP server configured, mail (password resets) is written to files to read.
 if os.environ.get("OPENISMS_EMAIL_HOST"):
