@@ -16,6 +16,7 @@ from openisms.governance.api import router as governance_router
 from openisms.improvement.api import router as improvement_router
 from openisms.incidents.api import router as incidents_router
 from openisms.objectives.api import router as objectives_router
+from openisms.pdca.api import router as pdca_router
 from openisms.people.api import router as people_router
 from openisms.readiness.api import router as readiness_router
 from openisms.reviews.api import router as reviews_router
@@ -56,3 +57,4 @@ api.add_router("/", audits_router)
 api.add_router("/", reviews_router)
 api.add_router("/", readiness_router)
 api.add_router("/", auditpack_router)
+api.add_router("/", pdca_router)

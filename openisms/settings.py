@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "openisms.reviews",  # after audits: its inputs include audit results
     "openisms.readiness",  # after every domain app: its rules read them all
     "openisms.auditpack",
+    "openisms.pdca",  # the PDCA calendar and reminders: reads every dated obligation
 ]
 
 MIDDLEWARE = [

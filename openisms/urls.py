@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("openisms.reviews.urls")),
     path("", include("openisms.readiness.urls")),
     path("", include("openisms.auditpack.urls")),
+    path("", include("openisms.pdca.urls")),
 ]

@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, str] = {
     "reviews.update_decision": "Progress review decisions (contributors: the decisions they own).",
     "readiness.view_readiness": "See the certification readiness findings, score and history.",
     "readiness.build_audit_pack": "Build and download the audit pack (every record an auditor asks for, hashed).",
+    "pdca.view_calendar": "See the organisation's PDCA calendar, one's own work list and iCalendar feed.",
 }
 
 _READ = {
@@ -88,6 +89,7 @@ _READ = {
     "audits.view_audit",
     "reviews.view_review",
     "readiness.view_readiness",
+    "pdca.view_calendar",
 }
 _CONTRIBUTE = {
     "assets.change_asset",

@@ -1,0 +1,5 @@
+from ninja import Router
+
+from openisms.accounts.api import AUTH
+
+router = Router(auth=AUTH, tags=["pdca"])
