@@ -205,6 +205,8 @@ def _set_links(
         record_m2m(audit, actor=actor, field="team", ids=_check_team(audit.organization, team))
     if criteria is not None:
         nodes = check_criteria(audit.organization, criteria)
+        if audit.status == AuditStatus.IN_PROGRESS and not nodes:
+            raise ValidationError({"criteria": _("An audit in progress keeps its criteria.")})
         if audit.status not in EDITABLE:
             current = set(audit.criteria.values_list("pk", flat=True))
             if current != {n.pk for n in nodes}:
@@ -257,10 +259,43 @@ def audit_update(
         )
     check_member(audit.organization, data.get("lead_auditor"), "lead_auditor")
     _check_programme(audit.organization, data.get("programme"))
+    if audit.status == AuditStatus.REPORTED:
+        _check_report_unchanged(audit, data, team)
     with transaction.atomic():
         record_update(audit, actor=actor, data=data, expected_version=version, if_match=if_match)
         _set_links(audit, actor=actor, criteria=criteria, team=team)
+        if audit.status == AuditStatus.IN_PROGRESS:
+            problem = _impartiality_problem(audit)
+            if problem:  # raised inside the transaction: nothing of the change is kept
+                raise ValidationError({"impartiality_statement": problem})
     return audit
+
+
+def _check_report_unchanged(audit: Audit, data: dict[str, Any], team: Iterable[Any] | None) -> None:
+    """Once the report is issued, what it says stays as issued: only the programme link may
+    change until the audit is closed."""
+    changed = sorted(k for k, v in data.items() if k != "programme" and v != getattr(audit, k))
+    if team is not None:
+        ids = {getattr(u, "pk", u) for u in team}
+        if ids != set(audit.team.values_list("pk", flat=True)):
+            changed.append("team")
+    if changed:
+        raise ValidationError(
+            {
+                k: _("The report of %s was issued: what it says no longer changes.") % audit.ref
+                for k in changed
+            }
+        )
+
+
+def _impartiality_problem(audit: Audit) -> str | None:
+    conflicts = impartiality_conflicts(audit)
+    if conflicts and not audit.impartiality_statement.strip():
+        return _(
+            "Auditors own controls in the criteria (%s): fill in the impartiality "
+            "statement (how objectivity is ensured)."
+        ) % ", ".join(sorted({c.user.email for c in conflicts}))
+    return None
 
 
 def audit_delete(*, audit: Audit, actor: Any, version: int | None, if_match: bool = False) -> None:
@@ -293,13 +328,15 @@ def transition_problem(audit: Audit, to: str) -> str | None:
             return _("Name the lead auditor first.")
         if not items:
             return _("The checklist is empty: choose the audit criteria first.")
-        conflicts = impartiality_conflicts(audit)
-        if conflicts and not audit.impartiality_statement.strip():
-            return _(
-                "Auditors own controls in the criteria (%s): fill in the impartiality "
-                "statement (how objectivity is ensured) before starting."
-            ) % ", ".join(sorted({c.user.email for c in conflicts}))
+        problem = _impartiality_problem(audit)
+        if problem:
+            return problem
     if to == AuditStatus.REPORTED:
+        if not items:
+            return _("The checklist is empty: there is nothing to report.")
+        problem = _impartiality_problem(audit)
+        if problem:
+            return problem
         missing = [i.requirement.ref_id for i in items if not i.result]
         if missing:
             return _("Record a result for every checklist item first: %s.") % _names(missing)
@@ -470,10 +507,13 @@ def item_record(
     result = data.get("result", item.result) or ""
     if result and result not in ItemResult.values:
         raise ValidationError({"result": _("Unknown result: %s.") % result})
-    if item.nonconformity_id is not None and result not in NC_SEVERITY:
+    if item.nonconformity_id is not None and result != item.result:
         raise ValidationError(
             {
-                "result": _("Nonconformity %s was raised from this finding; it stays one.")
+                "result": _(
+                    "Nonconformity %s was raised from this finding with its severity; the "
+                    "result no longer changes."
+                )
                 % item.nonconformity.ref  # type: ignore[union-attr]
             }
         )

@@ -16,6 +16,7 @@ used by the Statement of Applicability's own layouts (``openisms.soa.exports``).
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,16 @@ class Report:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+# Characters XML 1.0 cannot hold (C0 controls but tab, newline and carriage return; lone
+# surrogates; U+FFFE, U+FFFF): python-docx refuses them, so a DOCX drops them.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value: Any) -> str:
+    """``value`` as text a DOCX (XML 1.0) can hold."""
+    return _XML_INVALID.sub("", _text(value))
 
 
 def _check(report: Report) -> None:
@@ -203,7 +214,7 @@ def docx_footer(section: Any, text: str) -> None:
     footer.is_linked_to_previous = False
     p = footer.paragraphs[0]
     p.text = ""
-    p.add_run(text)
+    p.add_run(xml_safe(text))
     p.add_run("    " + _("Page") + " ")
     docx_page_field(p, "PAGE")
     p.add_run(" " + _("of") + " ")
@@ -213,6 +224,7 @@ def docx_footer(section: Any, text: str) -> None:
 def docx_cell(c: Any, text: str, *, bold: bool = False, size: float = 8) -> None:
     from docx.shared import Pt
 
+    text = xml_safe(text)
     lines = text.split("\n") if text else [""]
     p = c.paragraphs[0]
     for i, line in enumerate(lines):
@@ -289,9 +301,9 @@ def to_docx(report: Report) -> bytes:
     _check(report)
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
-    document.core_properties.title = report.title
-    document.core_properties.subject = " — ".join(
-        p for p in (report.organization, report.version_label) if p
+    document.core_properties.title = xml_safe(report.title)
+    document.core_properties.subject = xml_safe(
+        " — ".join(p for p in (report.organization, report.version_label) if p)
     )
     section = document.sections[0]
     if report.landscape:
@@ -304,19 +316,19 @@ def to_docx(report: Report) -> bytes:
     usable = (29.7 if report.landscape else 21.0) - 4.0
     docx_footer(section, report.footer)
 
-    document.add_paragraph(report.organization).runs[0].font.size = Pt(13)
-    document.add_heading(report.title, level=0)
+    document.add_paragraph(xml_safe(report.organization)).runs[0].font.size = Pt(13)
+    document.add_heading(xml_safe(report.title), level=0)
     if report.subtitle:
-        document.add_paragraph(report.subtitle)
+        document.add_paragraph(xml_safe(report.subtitle))
     if report.draft_note:
-        run = document.add_paragraph().add_run(report.draft_note)
+        run = document.add_paragraph().add_run(xml_safe(report.draft_note))
         run.bold = True
         run.font.color.rgb = RGBColor(0xAA, 0x33, 0x33)
     if report.control:
         document.add_heading(_("Document control"), level=1)
         docx_pairs(document, report.control, (usable * 0.3, usable * 0.7))
     for part in report.sections:
-        document.add_heading(part.heading, level=1 if part.level <= 2 else 2)
+        document.add_heading(xml_safe(part.heading), level=1 if part.level <= 2 else 2)
         for block in part.blocks:
             if isinstance(block, Table):
                 _docx_table(document, block, usable)
@@ -326,7 +338,7 @@ def to_docx(report: Report) -> bytes:
                 document.add_paragraph()
             else:
                 p = document.add_paragraph()
-                for i, line in enumerate(_text(block).split("\n")):
+                for i, line in enumerate(xml_safe(block).split("\n")):
                     if i:
                         p.add_run().add_break()
                     p.add_run(line)

@@ -96,7 +96,13 @@ class ReviewForm(forms.Form):
             del self.fields["version"]
             del self.fields["minutes"]
         elif review.frozen:
-            for name in ("planned_on", "period_start", "period_end", "interested_party_feedback"):
+            for name in (
+                "planned_on",
+                "chair",
+                "period_start",
+                "period_end",
+                "interested_party_feedback",
+            ):
                 del self.fields[name]
 
     def service_data(self) -> dict[str, Any]:

@@ -39,6 +39,10 @@ def _person(verbose: Any, related_name: str = "+") -> models.ForeignKey:
     )
 
 
+# Dates a review can plausibly carry (the inputs' period arithmetic stays within range).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 class ManagementReview(OrganizationOwned, Versioned):
     ref = models.CharField(_("ref"), max_length=30)
     title = models.CharField(_("title"), max_length=300)
@@ -90,6 +94,15 @@ class ManagementReview(OrganizationOwned, Versioned):
         return f"{self.ref} {self.title}"
 
     def clean(self) -> None:
+        for field in ("planned_on", "held_on", "period_start", "period_end"):
+            value = getattr(self, field)
+            if value is not None and not (MIN_YEAR <= value.year <= MAX_YEAR):
+                raise ValidationError(
+                    {
+                        field: _("Give a year between %(a)s and %(b)s.")
+                        % {"a": MIN_YEAR, "b": MAX_YEAR}
+                    }
+                )
         if self.period_start and self.period_end and self.period_start > self.period_end:
             raise ValidationError({"period_end": _("The period cannot end before it starts.")})
 

@@ -32,7 +32,7 @@ from openisms.reviews.choices import (
     ReviewStatus,
 )
 from openisms.reviews.inputs import canonical_hash, compile_inputs
-from openisms.reviews.models import ManagementReview, ReviewDecision
+from openisms.reviews.models import MAX_YEAR, MIN_YEAR, ManagementReview, ReviewDecision
 
 VIEW = "reviews.view_review"
 CHANGE = "reviews.change_review"
@@ -49,8 +49,9 @@ REVIEW_FIELDS = {
     "interested_party_feedback",
     "minutes",
 }
-# What may still change once the review is held (the inputs are frozen).
-HELD_FIELDS = {"title", "chair", "location", "external_attendees", "minutes"}
+# What may still change once the review is held (the inputs are frozen). Who chaired the
+# meeting is a fact: it is not changed afterwards (the chair approves the minutes).
+HELD_FIELDS = {"title", "location", "external_attendees", "minutes"}
 DECISION_FIELDS = {"kind", "title", "description", "owner", "due_date"}
 PROGRESS_FIELDS = {"status", "outcome", "closed_on"}
 
@@ -61,6 +62,16 @@ def _check_fields(data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(_("Unknown fields: %s") % ", ".join(sorted(unknown)))
+
+
+def _check_dates(data: dict[str, Any]) -> None:
+    """Dates in a plausible range, checked before any period arithmetic."""
+    for field in ("planned_on", "held_on", "period_start", "period_end"):
+        value = data.get(field)
+        if isinstance(value, dt.date) and not (MIN_YEAR <= value.year <= MAX_YEAR):
+            raise ValidationError(
+                {field: _("Give a year between %(a)s and %(b)s.") % {"a": MIN_YEAR, "b": MAX_YEAR}}
+            )
 
 
 def check_attendees(organization: Any, users: Iterable[Any]) -> list[Any]:
@@ -122,6 +133,7 @@ def review_create(
 ) -> ManagementReview:
     require(actor, CHANGE, organization)
     _check_fields(data, REVIEW_FIELDS)
+    _check_dates(data)
     check_member(organization, data.get("chair"), "chair")
     people = check_attendees(organization, attendees or [])
     if not data.get("planned_on"):
@@ -152,6 +164,7 @@ def review_update(
 ) -> ManagementReview:
     require(actor, CHANGE, review)
     _check_fields(data, REVIEW_FIELDS)
+    _check_dates(data)
     if review.status == ReviewStatus.CLOSED:
         raise ValidationError(
             _("%s is closed: its minutes were approved and are no longer edited.") % review.ref
@@ -161,7 +174,7 @@ def review_update(
         if frozen:
             raise ValidationError(
                 {
-                    k: _("%s was held: its date and inputs are frozen.") % review.ref
+                    k: _("%s was held: its date, chair and inputs are frozen.") % review.ref
                     for k in sorted(frozen)
                 }
             )
@@ -384,6 +397,17 @@ def decision_update(
     defining = {k for k in set(data) & DECISION_FIELDS if data[k] != getattr(decision, k)}
     if defining:
         require(actor, CHANGE, decision.organization)
+        if decision.review.status == ReviewStatus.CLOSED:
+            raise ValidationError(
+                {
+                    k: _(
+                        "%(ref)s is in the approved minutes of %(review)s: only its progress "
+                        "is recorded now."
+                    )
+                    % {"ref": decision.ref, "review": decision.review.ref}
+                    for k in sorted(defining)
+                }
+            )
     check_member(decision.organization, data.get("owner"), "owner")
     if decision.status in CLOSED_DECISIONS:
         raise ValidationError(
@@ -446,6 +470,11 @@ def decision_delete(
     record_delete(decision, actor=actor, expected_version=version, if_match=if_match)
 
 
+def _check_not_cancelled(decision: ReviewDecision) -> None:
+    if decision.status == DecisionStatus.CANCELLED:
+        raise ValidationError({"status": _("%s was cancelled: it creates nothing.") % decision.ref})
+
+
 def decision_create_objective(*, decision: ReviewDecision, actor: Any) -> Any:
     """A decision of kind objective creates its information security objective (linked)."""
     from openisms.objectives.services import objective_create
@@ -453,6 +482,7 @@ def decision_create_objective(*, decision: ReviewDecision, actor: Any) -> Any:
     require(actor, CHANGE, decision.organization)
     if decision.kind != DecisionKind.OBJECTIVE:
         raise ValidationError({"kind": _("Only a decision of kind objective creates one.")})
+    _check_not_cancelled(decision)
     if decision.objective_id:
         raise ValidationError({"objective": _("%s already created an objective.") % decision.ref})
     with transaction.atomic():
@@ -487,6 +517,7 @@ def decision_create_opportunity(*, decision: ReviewDecision, actor: Any) -> Any:
     from openisms.improvement.services import opportunity_create
 
     require(actor, CHANGE, decision.organization)
+    _check_not_cancelled(decision)
     if decision.kind != DecisionKind.IMPROVEMENT:
         raise ValidationError(
             {"kind": _("Only a decision of kind improvement creates an opportunity.")}

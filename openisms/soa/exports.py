@@ -48,6 +48,7 @@ from openisms.core.reports import (
     docx_repeat_header,
     docx_shade,
     faster_compression,
+    xml_safe,
 )
 from openisms.core.spreadsheets import LIST_SEPARATOR, cell
 from openisms.soa import selectors
@@ -779,8 +780,8 @@ def to_docx(doc: SoaDocument) -> bytes:
 
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
-    document.core_properties.title = doc.title
-    document.core_properties.subject = f"{doc.organization} — {doc.version_label}"
+    document.core_properties.title = xml_safe(doc.title)
+    document.core_properties.subject = xml_safe(f"{doc.organization} — {doc.version_label}")
     first = document.sections[0]
     first.page_width, first.page_height = Cm(21.0), Cm(29.7)
     for side in ("left_margin", "right_margin"):
@@ -788,9 +789,9 @@ def to_docx(doc: SoaDocument) -> bytes:
     _docx_footer(first, doc)
 
     # Title page.
-    document.add_paragraph(doc.organization).runs[0].font.size = Pt(14)
-    document.add_heading(doc.title, level=0)
-    document.add_paragraph(doc.framework)
+    document.add_paragraph(xml_safe(doc.organization)).runs[0].font.size = Pt(14)
+    document.add_heading(xml_safe(doc.title), level=0)
+    document.add_paragraph(xml_safe(doc.framework))
     document.add_heading(_("Document control"), level=1)
     docx_pairs(document, doc.control_fields(), (4.5, 12.5))
     document.add_heading(_("Summary"), level=1)
@@ -803,7 +804,7 @@ def to_docx(doc: SoaDocument) -> bytes:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
     _docx_footer(section, doc)
-    document.add_heading(doc.title, level=1)
+    document.add_heading(xml_safe(doc.title), level=1)
     headers = [
         _("Control"),
         _("Applicable"),
@@ -866,10 +867,10 @@ def to_docx(doc: SoaDocument) -> bytes:
             for i, (label, text) in enumerate(details):
                 if i:
                     p = merged.add_paragraph()
-                head_run = p.add_run(f"{label}: ")
+                head_run = p.add_run(xml_safe(f"{label}: "))
                 head_run.bold = True
                 head_run.font.size = Pt(7)
-                run = p.add_run(text)
+                run = p.add_run(xml_safe(text))
                 run.font.size = Pt(7)
 
     document.add_heading(_("Legend"), level=1)

@@ -245,3 +245,70 @@ def test_reported_helper_closes(org, owner):
     assert audit.status == "reported"
     audit = services.audit_close(audit=audit, actor=owner, version=audit.version)
     assert audit.status == "closed"
+
+
+def test_impartiality_holds_while_the_audit_runs(org, owner, member):
+    """A conflict brought in after the start (new lead, team member or criterion) needs the
+    statement too; the refused change is not kept."""
+    ann = member(org, "auditor", email="ann@acme.test")
+    controls.control_create(
+        organization=org, actor=owner, name="Backups", owner=ann, requirements=[req("A.8.13")]
+    )
+    audit = started(org, owner)
+    with pytest.raises(ValidationError, match="impartiality statement"):
+        services.audit_update(audit=audit, actor=owner, version=audit.version, team=[ann])
+    audit = Audit.objects.get(pk=audit.pk)
+    assert list(audit.team.all()) == []
+    with pytest.raises(ValidationError, match="impartiality statement"):
+        services.audit_update(audit=audit, actor=owner, version=audit.version, lead_auditor=ann)
+    audit = Audit.objects.get(pk=audit.pk)
+    assert audit.lead_auditor == owner
+    audit = services.audit_update(
+        audit=audit,
+        actor=owner,
+        version=audit.version,
+        team=[ann],
+        impartiality_statement="Ann does not sample A.8.13.",
+    )
+    assert list(audit.team.all()) == [ann]
+
+
+def test_an_issued_report_no_longer_changes(org, owner, member):
+    other = member(org, "manager")
+    audit = reported(org, owner)
+    for change in (
+        {"conclusion": ""},
+        {"scope": "Something else"},
+        {"lead_auditor": other},
+        {"team": [other]},
+    ):
+        with pytest.raises(ValidationError, match=r"report of .* was issued"):
+            services.audit_update(audit=audit, actor=owner, version=audit.version, **change)
+    # Unchanged values (a form sends them all) are accepted.
+    audit = services.audit_update(
+        audit=audit, actor=owner, version=audit.version, conclusion=audit.conclusion
+    )
+    assert audit.status == "reported"
+
+
+def test_an_audit_without_checklist_is_not_reported(org, owner):
+    audit = started(org, owner)
+    with pytest.raises(ValidationError, match="keeps its criteria"):
+        services.audit_update(audit=audit, actor=owner, version=audit.version, criteria=[])
+    AuditItem.objects.filter(audit=audit).delete()  # whatever way the checklist went missing
+    audit = Audit.objects.get(pk=audit.pk)
+    audit = services.audit_update(
+        audit=audit, actor=owner, version=audit.version, conclusion="Nothing seen."
+    )
+    assert "nothing to report" in services.transition_problem(audit, "reported")
+
+
+def test_a_raised_findings_result_is_frozen(org, owner):
+    audit = started(org, owner)
+    item = items(audit)["A.8.13"]
+    record(item, owner, result="major_nc", finding="No restore test.")
+    nc = services.raise_nonconformity(item=items(audit)["A.8.13"], actor=owner)
+    with pytest.raises(ValidationError, match=nc.ref):
+        record(items(audit)["A.8.13"], owner, result="minor_nc", finding="No restore test.")
+    record(items(audit)["A.8.13"], owner, result="major_nc", finding="No restore test in 2025.")
+    assert items(audit)["A.8.13"].finding == "No restore test in 2025."

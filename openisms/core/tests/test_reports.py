@@ -114,3 +114,18 @@ def test_response_is_a_download_with_a_safe_name():
 def test_footer_cannot_break_out_of_the_css_string():
     html = reports.pdf_html(_report(organization='Evil"; } body { display: none'))
     assert 'Evil"; }' not in html.split("<body>")[0]
+
+
+def test_docx_drops_characters_xml_cannot_hold():
+    hostile = "Escape\x1b[31m red\x0b and \x00 nul \ufffe"
+    report = _report(
+        title=f"Title {hostile}",
+        control=[("Lead", hostile)],
+        sections=[
+            Section(hostile, [hostile, Pairs([(hostile, hostile)]), Table(["A"], [[hostile]])])
+        ],
+    )
+    text = docx_text(reports.render(report, "docx"))
+    assert "Escape[31m red and  nul " in text
+    assert "\x1b" not in text and "\x0b" not in text
+    assert reports.render(report, "pdf")[:5] == b"%PDF-"

@@ -243,3 +243,20 @@ def test_demo_hook_takes_todays_snapshot(org, owner):
     demo_hook(organization=org, owner=owner, colleagues={}, full=True)
     demo_hook(organization=org, owner=owner, colleagues={}, full=True)
     assert ReadinessSnapshot.objects.filter(organization=org, date=TODAY).count() == 1
+
+
+def test_one_failing_organisation_does_not_stop_the_others(org, other_org, monkeypatch):
+    from openisms.readiness import services as readiness_services
+    from openisms.readiness.tasks import snapshot_all
+
+    real = readiness_services.snapshot_take
+
+    def flaky(*, organization, **kwargs):
+        if organization.slug == "acme":
+            raise RuntimeError("broken rule")
+        return real(organization=organization, **kwargs)
+
+    monkeypatch.setattr(readiness_services, "snapshot_take", flaky)
+    result = snapshot_all.call()
+    assert result["failed"] == ["acme"] and set(result["scores"]) == {"globex"}
+    assert ReadinessSnapshot.objects.filter(date=TODAY, organization=other_org).count() == 1

@@ -381,3 +381,65 @@ def test_roles_without_change_review_cannot_plan(org, owner, member):
     for role in ("contributor", "viewer", "auditor"):
         with pytest.raises(PermissionDenied):
             make_review(org, member(org, role))
+
+
+def test_who_chaired_a_held_review_does_not_change(org, owner, member):
+    """Otherwise a manager could name themselves chair and approve the minutes."""
+    manager = member(org, "manager")
+    review = held(org, owner)
+    with pytest.raises(ValidationError, match="chair"):
+        services.review_update(review=review, actor=manager, version=review.version, chair=manager)
+    review.refresh_from_db()
+    assert review.chair == owner
+    review = services.review_update(
+        review=review, actor=manager, version=review.version, chair=owner, minutes="Held."
+    )
+    with pytest.raises(PermissionDenied):
+        services.review_close(review=review, actor=manager, version=review.version)
+
+
+def test_decisions_in_approved_minutes_only_progress(org, owner):
+    review = held(org, owner)
+    decision = decide(review, owner, due_date=TODAY + 30 * DAY)
+    review.refresh_from_db()
+    review = services.review_update(
+        review=review, actor=owner, version=review.version, minutes="Decided."
+    )
+    services.review_close(review=review, actor=owner, version=review.version)
+    decision.refresh_from_db()
+    for change in ({"title": "Do nothing"}, {"kind": "isms_change"}, {"due_date": TODAY}):
+        with pytest.raises(ValidationError, match="approved minutes"):
+            services.decision_update(
+                decision=decision, actor=owner, version=decision.version, **change
+            )
+    decision.refresh_from_db()
+    decision = services.decision_update(
+        decision=decision, actor=owner, version=decision.version, status="in_progress"
+    )
+    assert decision.status == "in_progress" and decision.title == "Improve backup monitoring"
+
+
+def test_a_cancelled_decision_creates_nothing(org, owner):
+    review = held(org, owner)
+    decision = decide(review, owner, kind="objective")
+    decision = services.decision_update(
+        decision=decision,
+        actor=owner,
+        version=decision.version,
+        status="cancelled",
+        outcome="Superseded.",
+    )
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.decision_create_objective(decision=decision, actor=owner)
+
+
+@pytest.mark.parametrize("year", [1, 9999])
+def test_review_dates_stay_in_a_plausible_range(org, owner, year):
+    with pytest.raises(ValidationError, match="year between"):
+        make_review(
+            org,
+            owner,
+            planned_on=dt.date(year, 6, 1),
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 6, 1),
+        )
