@@ -66,9 +66,15 @@ class MembershipOut(Schema):
     id: int
     user: UserOut
     role: str
+    access_starts_at: datetime | None
     access_expires_at: datetime | None
+    access_state: str = Field(..., description="current, pending (not yet begun) or expired")
     version: int
     created_at: datetime
+
+    @staticmethod
+    def resolve_access_state(obj: Any) -> str:
+        return str(obj.access_state())
 
 
 class MembershipIn(Schema):
@@ -77,13 +83,17 @@ class MembershipIn(Schema):
     email: str = Field(..., max_length=254)
     full_name: str = Field("", max_length=150)
     role: Role
-    access_expires_at: datetime | None = None
+    access_starts_at: datetime | None = Field(None, description="No access before (auditors).")
+    access_expires_at: datetime | None = Field(
+        None, description="No access from this moment on (required for auditors)."
+    )
 
 
 class MembershipPatch(Schema):
     model_config = {"extra": "forbid"}
 
     role: Role
+    access_starts_at: datetime | None = None
     access_expires_at: datetime | None = None
     version: int | None = Field(None, ge=1)
 
@@ -206,6 +216,7 @@ def member_patch(
         actor=request_actor(request),
         role=payload.role,
         version=version,
+        access_starts_at=sent.get("access_starts_at", services.UNCHANGED),
         access_expires_at=sent.get("access_expires_at", services.UNCHANGED),
         if_match=if_match,
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,25 +21,40 @@ class OrganizationSettingsForm(VersionedForm):
     )
 
 
-class MemberAddForm(forms.Form):
+class AccessWindowMixin(forms.Form):
+    """The access window ("access from" … "access until") in which a membership grants anything."""
+
+    access_starts_at = forms.DateTimeField(
+        label=_("Access from"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("For external auditors: no access before this moment (empty: at once)."),
+    )
+    access_expires_at = forms.DateTimeField(
+        label=_("Access until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Required for auditors: their access ends at this moment."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, expires = data.get("access_starts_at"), data.get("access_expires_at")
+        if starts and expires and starts >= expires:
+            self.add_error("access_starts_at", _("“Access from” must be before “access until”."))
+        return data
+
+
+class MemberAddForm(AccessWindowMixin):
     email = forms.EmailField(label=_("E-mail"))
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
-    access_expires_at = forms.DateTimeField(
-        label=_("Access expires"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("For external auditors: their access ends at this moment."),
-    )
+    field_order = ["email", "full_name", "role", "access_starts_at", "access_expires_at"]
 
 
-class MemberRoleForm(VersionedForm):
+class MemberRoleForm(AccessWindowMixin, VersionedForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    access_expires_at = forms.DateTimeField(
-        label=_("Access expires"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    field_order = ["role", "access_starts_at", "access_expires_at", "version"]
 
 
 class TokenCreateForm(forms.Form):

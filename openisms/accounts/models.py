@@ -99,6 +99,12 @@ class Organization(Versioned):
 class Membership(OrganizationOwned, Versioned):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    access_starts_at = models.DateTimeField(
+        _("access from"),
+        null=True,
+        blank=True,
+        help_text=_("Before this moment the membership grants nothing (e.g. external auditors)."),
+    )
     access_expires_at = models.DateTimeField(
         _("access expires"),
         null=True,
@@ -117,7 +123,19 @@ class Membership(OrganizationOwned, Versioned):
         return f"{self.user} — {self.get_role_display()}"
 
     def is_current(self, now: Any = None) -> bool:
-        return self.access_expires_at is None or self.access_expires_at > (now or timezone.now())
+        now = now or timezone.now()
+        return (self.access_starts_at is None or self.access_starts_at <= now) and (
+            self.access_expires_at is None or self.access_expires_at > now
+        )
+
+    def access_state(self, now: Any = None) -> str:
+        """The access window now: "pending" (not begun), "expired", or "current"."""
+        now = now or timezone.now()
+        if self.access_starts_at is not None and self.access_starts_at > now:
+            return "pending"
+        if self.access_expires_at is not None and self.access_expires_at <= now:
+            return "expired"
+        return "current"
 
 
 class ApiToken(OrganizationOwned):

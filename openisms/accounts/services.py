@@ -90,6 +90,7 @@ def membership_add(
     actor: Any,
     user: User,
     role: str,
+    access_starts_at: datetime | None = None,
     access_expires_at: datetime | None = None,
     check: bool = True,
 ) -> Membership:
@@ -97,12 +98,17 @@ def membership_add(
         require(actor, "accounts.manage_members", organization)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%s”.") % role})
+    _check_window(role, access_starts_at, access_expires_at, adding=False)
     with transaction.atomic():
         if Membership.objects.filter(organization=organization, user=user).exists():
             raise ValidationError({"user": _("%s is already a member.") % user.email})
         membership = record_create(
             Membership(
-                organization=organization, user=user, role=role, access_expires_at=access_expires_at
+                organization=organization,
+                user=user,
+                role=role,
+                access_starts_at=access_starts_at,
+                access_expires_at=access_expires_at,
             ),
             actor=actor,
             action="membership.add",
@@ -111,24 +117,48 @@ def membership_add(
     return membership
 
 
-def _ensure_an_owner_remains(
-    membership: Membership, *, new_role: str | None, expires: datetime | None = None
+def _check_window(
+    role: str, starts: datetime | None, expires: datetime | None, *, adding: bool
 ) -> None:
-    """After the change, at least one *current* owner (active account, access not expired)
-    must remain. The organisation's owner rows are locked while checking, so two owners
-    demoting each other at the same moment cannot both succeed."""
+    """The access window: an auditor is invited for a period (``adding``: "access until"
+    required and in the future); when both ends are given, the window must not be empty."""
+    errors: dict[str, str] = {}
+    if adding and role == Role.AUDITOR and expires is None:
+        errors["access_expires_at"] = _("An auditor's access needs an end (“access until”).")
+    elif adding and expires is not None and expires <= timezone.now():
+        errors["access_expires_at"] = _("“Access until” must be in the future.")
+    if starts is not None and expires is not None and starts >= expires:
+        errors["access_starts_at"] = _("“Access from” must be before “access until”.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _in_window(starts: datetime | None, expires: datetime | None, now: datetime) -> bool:
+    return (starts is None or starts <= now) and (expires is None or expires > now)
+
+
+def _ensure_an_owner_remains(
+    membership: Membership,
+    *,
+    new_role: str | None,
+    expires: datetime | None = None,
+    starts: datetime | None = None,
+) -> None:
+    """After the change, at least one *current* owner (active account, inside its access
+    window) must remain. The organisation's owner rows are locked while checking, so two
+    owners demoting each other at the same moment cannot both succeed."""
     now = timezone.now()
     if membership.role != Role.OWNER and new_role != Role.OWNER:
         return
-    if new_role == Role.OWNER and (expires is None or expires > now):
+    if new_role == Role.OWNER and _in_window(starts, expires, now):
         return  # this membership is, and stays, a current owner
     owners = list(
         Membership.objects.select_for_update(of=("self",))
         .filter(organization_id=membership.organization_id, role=Role.OWNER, user__is_active=True)
         .exclude(pk=membership.pk)
-        .values_list("access_expires_at", flat=True)
+        .values_list("access_starts_at", "access_expires_at")
     )
-    if not any(e is None or e > now for e in owners):
+    if not any(_in_window(s, e, now) for s, e in owners):
         raise ValidationError(_("An organisation needs at least one current owner."))
 
 
@@ -139,19 +169,27 @@ def membership_change_role(
     role: str,
     version: int | None,
     access_expires_at: datetime | object | None = UNCHANGED,
+    access_starts_at: datetime | object | None = UNCHANGED,
     if_match: bool = False,
 ) -> Membership:
-    """Change a role and, when given, the access expiry (``UNCHANGED`` keeps it)."""
+    """Change a role and, when given, the access window (``UNCHANGED`` keeps an end)."""
     require(actor, "accounts.manage_members", membership)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%s”.") % role})
     expires = membership.access_expires_at if access_expires_at is UNCHANGED else access_expires_at
+    starts = membership.access_starts_at if access_starts_at is UNCHANGED else access_starts_at
+    _check_window(role, starts, expires, adding=False)  # type: ignore[arg-type]
     with transaction.atomic():
-        _ensure_an_owner_remains(membership, new_role=role, expires=expires)  # type: ignore[arg-type]
+        _ensure_an_owner_remains(
+            membership,
+            new_role=role,
+            expires=expires,  # type: ignore[arg-type]
+            starts=starts,  # type: ignore[arg-type]
+        )
         record_update(
             membership,
             actor=actor,
-            data={"role": role, "access_expires_at": expires},
+            data={"role": role, "access_starts_at": starts, "access_expires_at": expires},
             expected_version=version,
             if_match=if_match,
             action="membership.role_change",
@@ -299,11 +337,14 @@ def member_invite(
     email: str,
     role: str,
     full_name: str = "",
+    access_starts_at: datetime | None = None,
     access_expires_at: datetime | None = None,
 ) -> Membership:
     """Add a person by e-mail, creating their account (without a password: they set one with
-    "Forgot password?" on the sign-in page) when they have none."""
+    "Forgot password?" on the sign-in page) when they have none. An auditor is invited for a
+    period: "access until" is required and must lie ahead."""
     require(actor, "accounts.manage_members", organization)
+    _check_window(role, access_starts_at, access_expires_at, adding=True)
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
@@ -313,5 +354,6 @@ def member_invite(
             actor=actor,
             user=user,
             role=role,
+            access_starts_at=access_starts_at,
             access_expires_at=access_expires_at,
         )

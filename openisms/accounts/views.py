@@ -42,6 +42,7 @@ class MemberListView(OrgScopedMixin, View):
                     initial={
                         "role": m.role,
                         "version": m.version,
+                        "access_starts_at": m.access_starts_at,
                         "access_expires_at": m.access_expires_at,
                     },
                     prefix=f"m{m.pk}",
@@ -53,7 +54,13 @@ class MemberListView(OrgScopedMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"rows": rows, "page": page, "add_form": add_form, "can_manage": can_manage},
+            {
+                "rows": rows,
+                "page": page,
+                "add_form": add_form,
+                "can_manage": can_manage,
+                "now": timezone.now(),
+            },
             status=status,
         )
 
@@ -94,6 +101,7 @@ class MemberRoleView(OrgScopedMixin, View):
                     actor=self.actor,
                     role=form.cleaned_data["role"],
                     version=form.cleaned_data["version"],
+                    access_starts_at=form.cleaned_data["access_starts_at"],
                     access_expires_at=form.cleaned_data["access_expires_at"],
                 )
             except (ValidationError, ConflictError) as exc:
@@ -105,6 +113,7 @@ class MemberRoleView(OrgScopedMixin, View):
                     initial={
                         "role": member.role,
                         "version": member.version,
+                        "access_starts_at": member.access_starts_at,
                         "access_expires_at": member.access_expires_at,
                     },
                     prefix=f"m{member.pk}",
@@ -121,7 +130,7 @@ class MemberRoleView(OrgScopedMixin, View):
         return render(
             request,
             "accounts/member_list.html#member_row",
-            {"row": {"member": member, "form": form}, "can_manage": True},
+            {"row": {"member": member, "form": form}, "can_manage": True, "now": timezone.now()},
             status=status,
         )
 

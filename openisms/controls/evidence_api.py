@@ -338,8 +338,16 @@ def evidence_download(request: HttpRequest, slug: str, evidence_id: int) -> Any:
     evidence = _get(org, evidence_id)
     if evidence.file is None:
         raise HttpError(404, _("%s has no file (it is a link or a note).") % evidence.ref)
-    return storage.download_response(
+    response = storage.download_response(
         sha256=evidence.file.sha256,
         content_type=evidence.file.content_type,
         filename=evidence.filename,
     )
+    services.file_downloaded(
+        instance=evidence,
+        actor=request_actor(request),
+        perm="controls.view_control",
+        filename=evidence.filename,
+        file=evidence.file,
+    )
+    return response

@@ -31,7 +31,13 @@ from openisms.controls.models import ControlTestRun, Evidence, EvidenceFile
 from openisms.controls.services import check_owned, check_requirements
 from openisms.core.gate import require
 from openisms.core.refs import next_ref
-from openisms.core.services import record_create, record_delete, record_m2m, record_update
+from openisms.core.services import (
+    record_create,
+    record_delete,
+    record_event,
+    record_m2m,
+    record_update,
+)
 
 PERM = "controls.change_evidence"
 EDITABLE = {
@@ -122,6 +128,20 @@ def _validate(values: dict[str, Any], *, has_file: bool) -> None:
         ) % {"until": valid_until, "on": collected}
     if errors:
         raise ValidationError(errors)
+
+
+def file_downloaded(
+    *, instance: Any, actor: Any, perm: str, filename: str, file: EvidenceFile
+) -> None:
+    """Record in the audit trail that ``actor`` took a copy of a stored file (evidence, a
+    document's file version): who, which record, the file name and the content's SHA-256."""
+    require(actor, perm, instance)
+    record_event(
+        instance=instance,
+        actor=actor,
+        action="download",
+        changes={"filename": filename, "sha256": file.sha256, "size": file.size},
+    )
 
 
 def stored_file_row(organization: Any, actor: Any, stored: storage.StoredFile) -> EvidenceFile:

@@ -154,11 +154,19 @@ class EvidenceDownloadView(OrgScopedMixin, View):
         evidence = selectors.evidence_get(organization=self.organization, pk=pk)
         if evidence.file is None:
             return redirect("evidence:evidence_detail", org_slug=org_slug, pk=evidence.pk)
-        return storage.download_response(
+        response = storage.download_response(
             sha256=evidence.file.sha256,
             content_type=evidence.file.content_type,
             filename=evidence.filename,
         )
+        services.file_downloaded(
+            instance=evidence,
+            actor=self.actor,
+            perm=VIEW,
+            filename=evidence.filename,
+            file=evidence.file,
+        )
+        return response
 
 
 # --- create, edit, delete -----------------------------------------------------------------------

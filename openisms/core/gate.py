@@ -28,8 +28,13 @@ def _organization_model() -> type[models.Model]:
 
 
 def _current(qs: QuerySet) -> QuerySet:
-    """Memberships that grant something now (auditor access may expire)."""
-    return qs.filter(Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=timezone.now()))
+    """Memberships that grant something now (auditor access has a window: it may not have
+    begun yet, or have ended)."""
+    now = timezone.now()
+    return qs.filter(
+        Q(access_starts_at__isnull=True) | Q(access_starts_at__lte=now),
+        Q(access_expires_at__isnull=True) | Q(access_expires_at__gt=now),
+    )
 
 
 def current_memberships(user: Any) -> QuerySet:

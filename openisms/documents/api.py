@@ -16,6 +16,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from openisms.accounts.api import AUTH
 from openisms.assets.api import UserRef, member_user
 from openisms.controls import storage
+from openisms.controls.evidence_services import file_downloaded
 from openisms.core.api import (
     ERROR_RESPONSES,
     WRITE_ERROR_RESPONSES,
@@ -481,11 +482,19 @@ def version_download(request: HttpRequest, slug: str, document_id: int, version_
     version = selectors.version_get(document=document, pk=version_id)
     if version.file is None:
         raise HttpError(404, f"{document.ref} v{version.number} has no file (it is Markdown).")
-    return storage.download_response(
+    response = storage.download_response(
         sha256=version.file.sha256,
         content_type=version.file.content_type,
         filename=version.filename,
     )
+    file_downloaded(
+        instance=version,
+        actor=request_actor(request),
+        perm=VIEW,
+        filename=version.filename,
+        file=version.file,
+    )
+    return response
 
 
 @router.patch(

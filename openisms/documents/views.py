@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from openisms.controls import storage
+from openisms.controls.evidence_services import file_downloaded
 from openisms.core.exceptions import ConflictError
 from openisms.core.forms import add_service_error, posted_version
 from openisms.core.registers import register_export
@@ -326,11 +327,19 @@ class VersionDownloadView(OrgScopedMixin, View):
             return redirect(
                 "documents:version_detail", org_slug=org_slug, pk=document.pk, version_pk=version.pk
             )
-        return storage.download_response(
+        response = storage.download_response(
             sha256=version.file.sha256,
             content_type=version.file.content_type,
             filename=version.filename,
         )
+        file_downloaded(
+            instance=version,
+            actor=self.actor,
+            perm=VIEW,
+            filename=version.filename,
+            file=version.file,
+        )
+        return response
 
 
 # --- the working draft and the lifecycle --------------------------------------------------------

@@ -158,7 +158,7 @@ class TestMembers:
     def test_add_change_remove(self, client, org, owner, token):
         r = client.post(
             "/api/v1/orgs/acme/members/",
-            {"email": "new@acme.test", "role": "auditor"},
+            {"email": "new@acme.test", "role": "auditor", "access_expires_at": "2999-01-31T18:00Z"},
             content_type="application/json",
             **auth(token),
         )

@@ -160,7 +160,11 @@ class TestMemberships:
 
     def test_invite_creates_account_without_password(self, org, owner):
         m = services.member_invite(
-            organization=org, actor=owner, email="New.Person@Example.test", role="auditor"
+            organization=org,
+            actor=owner,
+            email="New.Person@Example.test",
+            role="auditor",
+            access_expires_at=timezone.now() + dt.timedelta(days=30),
         )
         assert m.user.email == "new.person@example.test"
         assert not m.user.has_usable_password()

@@ -170,6 +170,11 @@ def test_add_member_errors_are_shown_next_to_the_field(client, org, owner):
     r = client.post("/o/acme/members/add/", {"email": owner.email, "role": "viewer"})
     assert r.status_code == 422 and "already a member" in r.content.decode()
     r = client.post("/o/acme/members/add/", {"email": "new@acme.test", "role": "auditor"})
+    assert r.status_code == 422 and "access needs an end" in r.content.decode()
+    r = client.post(
+        "/o/acme/members/add/",
+        {"email": "new@acme.test", "role": "auditor", "access_expires_at": "2999-01-31T18:00"},
+    )
     assert r.status_code == 302
     assert Membership.objects.get(user__email="new@acme.test").role == "auditor"
 
