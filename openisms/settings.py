@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -268,28 +270,50 @@ OPENISMS_AUDIT_PACK_ROOT = Path(
     os.environ.get("OPENISMS_AUDIT_PACK_ROOT", str(DATA_DIR / "audit-packs"))
 )
 
-# Without an SMTP server configured, mail (password resets) is written to files to read.
-if os.environ.get("OPENISMS_EMAIL_HOST"):
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": os.environ["OPENISMS_EMAIL_HOST"],
-                "port": int(os.environ.get("OPENISMS_EMAIL_PORT", "587")),
-                "username": os.environ.get("OPENISMS_EMAIL_USER", ""),
-                "password": os.environ.get("OPENISMS_EMAIL_PASSWORD", ""),
-                "use_tls": True,
-            },
+
+# Mail (password resets, reminder digests): EMAIL_URL (smtp:// STARTTLS, smtps:// TLS,
+# smtp+plain:// neither; user and password URL-encoded), else OPENISMS_EMAIL_HOST/PORT/USER/
+# PASSWORD (STARTTLS), else written to files under the data directory to read.
+def mailers_from_env(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    from urllib.parse import unquote, urlsplit
+
+    if env.get("EMAIL_URL"):
+        url = urlsplit(env["EMAIL_URL"])
+        if url.scheme not in ("smtp", "smtps", "smtp+plain"):
+            raise ValueError(f"EMAIL_URL: unknown scheme {url.scheme!r} (smtp, smtps, smtp+plain)")
+        options: dict[str, Any] = {
+            "host": url.hostname or "localhost",
+            "port": url.port or (465 if url.scheme == "smtps" else 587),
+            "username": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "use_tls": url.scheme == "smtp",
+            "use_ssl": url.scheme == "smtps",
         }
-    }
-else:
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+    elif env.get("OPENISMS_EMAIL_HOST"):
+        options = {
+            "host": env["OPENISMS_EMAIL_HOST"],
+            "port": int(env.get("OPENISMS_EMAIL_PORT", "587")),
+            "username": env.get("OPENISMS_EMAIL_USER", ""),
+            "password": env.get("OPENISMS_EMAIL_PASSWORD", ""),
+            "use_tls": True,
         }
+    else:
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": str(DATA_DIR / "outbox")},
+            }
+        }
+    return {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
     }
+
+
+MAILERS = mailers_from_env(os.environ)
 DEFAULT_FROM_EMAIL = os.environ.get("OPENISMS_EMAIL_FROM", "openisms@localhost")
+# Reminder digests: default lead times (days before a due date) and the site address in mails.
+OPENISMS_REMINDER_LEAD_DAYS = os.environ.get("OPENISMS_REMINDER_LEAD_DAYS", "0,7,30")
+OPENISMS_BASE_URL = os.environ.get("OPENISMS_BASE_URL", "").rstrip("/")
 
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -254,6 +254,8 @@ PUBLIC_ROUTES = {
     "readyz": "readiness probe; says whether the database is reachable and migrated",
     "api:openapi-json": "the API description is public documentation",
     "api:openapi-view": "interactive API docs (static files, no data)",
+    "pdca:ical_feed": "a member's iCalendar feed; the secret in the URL is the credential "
+    "(SHA-256 at rest, revocable; 404 when unknown, revoked or the member has left)",
 }
 # allauth's authentication pages: open to anonymous by design (sign in, password reset) or bound
 # to the signed-in user's own account (MFA, password). None of them takes an organisation.

@@ -16,8 +16,12 @@ logger = logging.getLogger(__name__)
 
 # Periodic checks the worker runs at start and then every ``--schedule-every`` seconds; each
 # enqueues its task when it is due (and not already queued), so the checks are cheap and
-# several workers never duplicate work. Readiness: today's snapshots (daily).
-SCHEDULED = ("openisms.readiness.schedule.enqueue_if_due",)
+# several workers never duplicate work. Readiness: today's snapshots (daily); pdca: today's
+# reminder digests (daily, one e-mail per user and day).
+SCHEDULED = (
+    "openisms.readiness.schedule.enqueue_if_due",
+    "openisms.pdca.schedule.enqueue_if_due",
+)
 
 
 def run_scheduled(paths: tuple[str, ...] | None = None) -> None:
