@@ -145,7 +145,7 @@ def risk_assessed(ctx: Context) -> Iterator[Finding]:
                 _("%(ref)s “%(title)s” has not been assessed.")
                 % {"ref": risk.ref, "title": risk.title},
                 obj("risk", risk),
-                link=("risks:risk_assess", {"pk": risk.pk}),
+                link=("risks:risk_detail", {"pk": risk.pk}),
             )
 
 
@@ -170,7 +170,7 @@ def risk_review_due(ctx: Context) -> Iterator[Finding]:
                 _("%(ref)s “%(title)s” was due for review on %(date)s.")
                 % {"ref": risk.ref, "title": risk.title, "date": due},
                 obj("risk", risk),
-                link=("risks:risk_assess", {"pk": risk.pk}),
+                link=("risks:risk_detail", {"pk": risk.pk}),
             )
 
 
@@ -198,7 +198,7 @@ def above_threshold_treated(ctx: Context) -> Iterator[Finding]:
                 )
                 % {"ref": risk.ref, "title": risk.title, "level": risk.current_level},
                 obj("risk", risk),
-                link=("risks:risk_treatment", {"pk": risk.pk}),
+                link=("risks:risk_detail", {"pk": risk.pk}),
             )
 
 
@@ -233,7 +233,7 @@ def acceptance_valid(ctx: Context) -> Iterator[Finding]:
                 "level": risk.current_level,
             },
             obj("risk", risk),
-            link=("risks:risk_accept", {"pk": risk.pk}),
+            link=("risks:risk_detail", {"pk": risk.pk}),
         )
 
 
@@ -282,7 +282,7 @@ def treatment_selects_controls(ctx: Context) -> Iterator[Finding]:
             yield found(
                 _("%(ref)s is treated by modification but selects no control.") % {"ref": risk.ref},
                 obj("risk", risk),
-                link=("risks:risk_treatment", {"pk": risk.pk}),
+                link=("risks:risk_detail", {"pk": risk.pk}),
             )
 
 

@@ -259,8 +259,9 @@ def test_every_rule_has_a_breaker():
 
 
 @pytest.mark.parametrize("rule_id", sorted(BREAKERS))
-def test_rule_fires_and_passes(org, owner, member, rule_id):
+def test_rule_fires_and_passes(client, org, owner, member, rule_id):
     world = compliant_world(org, owner)
+    reader = owner
     assert run_rule(org, rule_id).passed, rule_id
     if rule_id in ("R-4.3-SCOPE-APPROVED", "R-6.1.3-SOA-APPROVED"):
         from openisms.accounts.tests.factories import OrganizationFactory
@@ -268,7 +269,7 @@ def test_rule_fires_and_passes(org, owner, member, rule_id):
         from openisms.soa.services import soa_create
 
         fresh = OrganizationFactory(slug="fresh")
-        boss = member(fresh, "owner")
+        boss = reader = member(fresh, "owner")
         if rule_id == "R-6.1.3-SOA-APPROVED":
             iso = Framework.objects.get(urn="urn:openisms:framework:iso27001-2022")
             assert not run_rule(fresh, rule_id).passed  # no statement at all
@@ -281,9 +282,12 @@ def test_rule_fires_and_passes(org, owner, member, rule_id):
         cache.clear()
         result = run_rule(org, rule_id)
     assert not result.passed, rule_id
+    client.force_login(reader)
     for finding in result.findings:
         assert finding.rule_id == rule_id and finding.message
         assert finding.url.startswith("/o/"), (rule_id, finding.link)
+        # "Fix it" is a page the user can open (not a POST-only action).
+        assert client.get(finding.url).status_code == 200, (rule_id, finding.url)
 
 
 def test_compliant_world_passes_everything(org, owner):
