@@ -10,6 +10,7 @@ from openisms.audits.api import router as audits_router
 from openisms.catalog.api import router as catalog_router
 from openisms.controls.api import router as controls_router
 from openisms.controls.evidence_api import router as evidence_router
+from openisms.controls.request_api import router as evidence_request_router
 from openisms.core.api import install_error_handlers
 from openisms.documents.api import router as documents_router
 from openisms.governance.api import router as governance_router
@@ -45,6 +46,7 @@ api.add_router("/", risks_io_router)  # before /risks/{risk_id}/
 api.add_router("/", risks_router)
 api.add_router("/", controls_router)
 api.add_router("/", evidence_router)
+api.add_router("/", evidence_request_router)
 api.add_router("/", soa_io_router)  # exports, before the SoA's other routes
 api.add_router("/", soa_router)
 api.add_router("/", governance_router)

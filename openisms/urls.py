@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("openisms.risks.method_urls")),
     path("", include("openisms.controls.urls")),
     path("", include("openisms.controls.evidence_urls")),
+    path("", include("openisms.controls.request_urls")),
     path("", include("openisms.soa.urls")),
     path("", include("openisms.governance.urls")),
     path("", include("openisms.documents.urls")),

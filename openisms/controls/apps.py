@@ -29,3 +29,12 @@ class ControlsConfig(AppConfig):
                 "evidence", _("Evidence"), "evidence:evidence_list", "controls.view_control", 32
             )
         )
+        register(
+            NavItem(
+                "evidence_requests",
+                _("Evidence requests"),
+                "evidence_requests:request_list",
+                "controls.view_control",
+                42,
+            )
+        )

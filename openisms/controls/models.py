@@ -9,6 +9,8 @@ control works and stays fresh; tests check it periodically. Health is derived, n
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -190,3 +192,78 @@ class ControlTestRun(OrganizationOwned):
 
     def __str__(self) -> str:
         return f"{self.test_id} {self.result} {self.performed_on}"
+
+
+class EvidenceRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class EvidenceRequest(OrganizationOwned, Versioned):
+    """An auditor's request for evidence ("please provide the Q3 access review"), answered by
+    the organisation by linking evidence (``openisms.controls.request_services``)."""
+
+    ref = models.CharField(_("ref"), max_length=30)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_on = models.DateField(_("requested on"), default=timezone.localdate)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    control = models.ForeignKey(
+        Control,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence_requests",
+        verbose_name=_("control"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EvidenceRequestStatus.choices,
+        default=EvidenceRequestStatus.OPEN,
+    )
+    answer_note = models.TextField(_("answer"), blank=True)
+    # The requester's last word: why it was reopened, withdrawn or closed.
+    requester_note = models.TextField(_("requester's note"), blank=True)
+    evidence = models.ManyToManyField(
+        Evidence, blank=True, related_name="requests", verbose_name=_("evidence")
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organization", "-requested_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "ref"], name="evidencerequest_ref")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="evreq_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title}"
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        return (
+            self.status == EvidenceRequestStatus.OPEN
+            and self.due_date is not None
+            and self.due_date < (today or timezone.localdate())
+        )

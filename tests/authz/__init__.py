@@ -12,6 +12,6 @@
   API path's parameters, the others the UI route's kwargs.
 """
 
-from tests.authz import auditpack, audits, pdca, readiness, reviews
+from tests.authz import auditpack, audits, evidence_requests, pdca, readiness, reviews
 
-EXTENSIONS = (audits, reviews, readiness, auditpack, pdca)
+EXTENSIONS = (audits, reviews, readiness, auditpack, pdca, evidence_requests)
