@@ -273,7 +273,7 @@ API_ROUTES: dict[tuple[str, str], Spec] = {
         "accounts.manage_members", body='{"email": "new@acme.test", "role": "viewer"}'
     ),
     ("PATCH", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec(
-        "accounts.manage_members", obj="membership", body='{"role": "auditor", "version": 1}'
+        "accounts.manage_members", obj="membership", body='{"role": "manager", "version": 1}'
     ),
     ("DELETE", "/api/v1/orgs/{slug}/members/{member_id}/"): Spec(
         "accounts.manage_members", obj="membership", query="?version=1"

@@ -120,10 +120,11 @@ def membership_add(
 def _check_window(
     role: str, starts: datetime | None, expires: datetime | None, *, adding: bool
 ) -> None:
-    """The access window: an auditor is invited for a period (``adding``: "access until"
-    required and in the future); when both ends are given, the window must not be empty."""
+    """The access window: an auditor always has one ("access until" required, also when a
+    role is changed; ``adding``: in the future); when both ends are given, the window must
+    not be empty."""
     errors: dict[str, str] = {}
-    if adding and role == Role.AUDITOR and expires is None:
+    if role == Role.AUDITOR and expires is None:
         errors["access_expires_at"] = _("An auditor's access needs an end (“access until”).")
     elif adding and expires is not None and expires <= timezone.now():
         errors["access_expires_at"] = _("“Access until” must be in the future.")

@@ -134,8 +134,9 @@ def file_downloaded(
     *, instance: Any, actor: Any, perm: str, filename: str, file: EvidenceFile
 ) -> None:
     """Record in the audit trail that ``actor`` took a copy of a stored file (evidence, a
-    document's file version): who, which record, the file name and the content's SHA-256."""
-    require(actor, perm, instance)
+    document's file version): who, which record, the file name and the content's SHA-256.
+    Reading is an organisation-wide permission (contributors read what they do not own)."""
+    require(actor, perm, instance.organization)
     record_event(
         instance=instance,
         actor=actor,

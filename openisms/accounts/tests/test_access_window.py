@@ -276,3 +276,32 @@ class TestApi:
         assert r.status_code == 200, r.content
         assert r.json()["access_state"] == "current"
         assert r.json()["access_expires_at"].startswith("2998-01-31")
+
+
+def test_an_auditor_keeps_an_end_when_the_role_or_window_changes(org, owner, member):
+    from django.core.exceptions import ValidationError
+
+    from openisms.accounts import services as account_services
+
+    viewer = member(org, "viewer")
+    target = viewer.memberships.get(organization=org)
+    with pytest.raises(ValidationError, match="needs an end"):
+        account_services.membership_change_role(
+            membership=target, actor=owner, role="auditor", version=target.version
+        )
+    until = timezone.now() + dt.timedelta(days=30)
+    target = account_services.membership_change_role(
+        membership=target,
+        actor=owner,
+        role="auditor",
+        version=target.version,
+        access_expires_at=until,
+    )
+    with pytest.raises(ValidationError, match="needs an end"):
+        account_services.membership_change_role(
+            membership=target,
+            actor=owner,
+            role="auditor",
+            version=target.version,
+            access_expires_at=None,
+        )

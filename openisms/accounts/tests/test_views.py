@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from openisms.accounts import services
 from openisms.accounts.models import ApiToken, Membership
@@ -120,7 +123,13 @@ class TestRoleChange:
 
     def test_stale_role_change_is_refused_with_reload(self, client, org, owner):
         target = MembershipFactory(organization=org, role="viewer")
-        services.membership_change_role(membership=target, actor=owner, role="auditor", version=1)
+        services.membership_change_role(
+            membership=target,
+            actor=owner,
+            role="auditor",
+            version=1,
+            access_expires_at=timezone.now() + dt.timedelta(days=30),
+        )
         client.force_login(owner)
         r = client.post(
             f"/o/acme/members/{target.pk}/role/",

@@ -159,3 +159,31 @@ def test_a_content_addressed_file_that_changed_fails_the_pack(tmp_path):
     ):
         w.add_stream("f.txt", io.BytesIO(b"altered"), expected_sha256="0" * 64, label="E-001")
     assert not destination.exists() and not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_a_rewritten_manifest_without_its_hash_is_reported(pack):
+    """Forging a file and its manifest line, then dropping MANIFEST.json.sha256, is not OK."""
+    manifest = json.loads(zipfile.ZipFile(pack).read("MANIFEST.json"))
+    forged = b"# Forged scope\n"
+    for item in manifest["files"]:
+        if item["path"] == "01-scope/scope.md":
+            item["sha256"], item["size"] = hashlib.sha256(forged).hexdigest(), len(forged)
+    rewrite(
+        pack,
+        drop="MANIFEST.json.sha256",
+        replace={"01-scope/scope.md": forged, "MANIFEST.json": json.dumps(manifest).encode()},
+    )
+    result = verify(pack)
+    assert not result.ok and result.missing == ["MANIFEST.json.sha256"]
+
+
+def test_entries_marked_encrypted_are_reported_not_raised(pack):
+    raw = bytearray(pack.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = raw.find(signature)
+        while i >= 0:
+            raw[i + offset] |= 1  # the "encrypted" flag
+            i = raw.find(signature, i + 4)
+    pack.write_bytes(bytes(raw))
+    result = verify(pack)
+    assert not result.ok and "malformed" in (result.manifest_error or "")

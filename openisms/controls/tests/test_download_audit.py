@@ -119,3 +119,19 @@ def test_document_file_downloads_are_audited(client, org, owner, auditor):
         "sha256": hashlib.sha256(PDF).hexdigest(),
         "size": len(PDF),
     }
+
+
+def test_contributors_download_evidence_they_do_not_own(client, org, member, evidence):
+    """Reading is organisation-wide: a contributor downloads (and the trail records) evidence
+    someone else owns, in the UI and through the API."""
+    contributor = member(org, "contributor")
+    client.force_login(contributor)
+    response = client.get(f"/o/acme/evidence/{evidence.pk}/download/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    secret = account_services.token_create(organization=org, actor=contributor, name="c").secret
+    api = client.get(
+        f"/api/v1/orgs/acme/evidence/{evidence.pk}/download/",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert api.status_code == 200
+    assert [e.actor_id for e in downloads(evidence)] == [contributor.pk, contributor.pk]
