@@ -104,10 +104,18 @@ def request_create(*, organization: Any, actor: Any, **data: Any) -> EvidenceReq
     return er
 
 
+def _check_requester_or_manager(er: EvidenceRequest, actor: Any) -> None:
+    if not (_is_requester(er, actor) or actor.has_perm(MANAGE, er)):
+        raise PermissionDenied(
+            _("Only the requester or an audit manager changes or withdraws %s.") % er.ref
+        )
+
+
 def request_update(
     *, er: EvidenceRequest, actor: Any, version: int | None, if_match: bool = False, **data: Any
 ) -> EvidenceRequest:
     require(actor, REQUEST, er)
+    _check_requester_or_manager(er, actor)
     _check_fields(data)
     _check_control(er.organization, data.get("control"))
     if er.status != Status.OPEN:
@@ -197,6 +205,8 @@ def request_transition(
         raise PermissionDenied(_("Only the requester or an audit manager closes a request."))
     if to == Status.OPEN and not _is_requester(er, actor):
         raise PermissionDenied(_("Only the requester reopens a request."))
+    if to == Status.WITHDRAWN:
+        _check_requester_or_manager(er, actor)
     problem = transition_problem(er, actor, to, note)
     if problem:
         field = "note" if to == Status.OPEN and to in TRANSITIONS.get(er.status, ()) else "status"

@@ -41,20 +41,26 @@ API_ROUTES: dict[tuple[str, str], Any] = {
 KINDS: set[str] = {KIND}
 
 
-def _build(org: Any, owner: Any) -> dict[str, Any]:
+def _build(org: Any, actor: Any) -> dict[str, Any]:
     from openisms.controls.request_services import request_create
 
-    er = request_create(organization=org, actor=owner, title="Q3 access review")
+    er = request_create(organization=org, actor=actor, title="Q3 access review")
     assert er.version == 1
     return {KIND: {"pk": er.pk, "request_id": er.pk}}
 
 
 def world(world: Any, other_owner: Any) -> dict[str, Any]:
-    return {
-        "own": _build(world.own, world.users["owner"]),
-        "other": _build(world.other, other_owner),
-    }
+    """Per acting user, an open request they made (edited and withdrawn by the requester or
+    an audit manager); users who cannot make one get one made by the owner."""
+    from openisms.accounts.roles import role_has_perm
+
+    records = {"other": _build(world.other, other_owner)}
+    for key, user in world.users.items():
+        role = "auditor" if key == "expired_auditor" else key
+        actor = user if role_has_perm(role, REQUEST) else world.users["owner"]
+        records[key] = _build(world.own, actor)
+    return records
 
 
 def obj_pk(records: dict[str, Any], kind: str, *, user_key: str, foreign: bool) -> Any:
-    return records["other" if foreign else "own"][kind]
+    return records["other" if foreign else user_key][kind]

@@ -311,3 +311,21 @@ def test_api_lifecycle(call, org, owner, auditor, contributor, other_org, member
     assert listed["count"] == 1 and listed["items"][0]["id"] == pk
     assert aud("GET", "?status=open").json()["count"] == 0
     assert aud("GET", f"{pk}/").json()["ref"] == "ER-001"
+
+
+def test_only_the_requester_or_an_audit_manager_edits_or_withdraws(org, owner, member):
+    from django.core.exceptions import PermissionDenied
+
+    from openisms.controls import request_services
+
+    alex = member(org, "auditor", email="alex@acme.test")
+    sam = member(org, "auditor", email="sam@acme.test")
+    er = request_services.request_create(organization=org, actor=alex, title="Q3 access review")
+    with pytest.raises(PermissionDenied):
+        request_services.request_update(er=er, actor=sam, version=er.version, title="Mine now")
+    with pytest.raises(PermissionDenied):
+        request_services.request_transition(er=er, actor=sam, to="withdrawn", version=er.version)
+    er.refresh_from_db()
+    er = request_services.request_update(er=er, actor=owner, version=er.version, title="Q3 review")
+    er = request_services.request_transition(er=er, actor=alex, to="withdrawn", version=er.version)
+    assert er.status == "withdrawn" and er.title == "Q3 review"
