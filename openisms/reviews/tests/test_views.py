@@ -224,3 +224,15 @@ def test_audit_results_in_the_inputs_link_to_the_audit(signed_in, org, owner):
     response = signed_in.get(f"{BASE}{review.pk}/")
     assert response.status_code == 200
     assert f'<a href="/o/acme/audits/{audit.pk}/">{audit.ref}</a>' in html(response)
+
+
+def test_created_objective_and_improvement_show_their_decision(signed_in, org, owner):
+    review = held(org, owner)
+    goal = decide(review, owner, kind="objective", title="Halve phishing clicks")
+    idea = decide(review, owner, kind="improvement", title="Automate leaver removal")
+    objective = services.decision_create_objective(decision=goal, actor=owner)
+    opportunity = services.decision_create_opportunity(decision=idea, actor=owner)
+    page = html(signed_in.get(f"/o/acme/objectives/{objective.pk}/"))
+    assert f'decisions/{goal.pk}/">{goal.ref}</a>' in page
+    page = html(signed_in.get(f"/o/acme/improvement/opportunities/{opportunity.pk}/"))
+    assert f'decisions/{idea.pk}/">{idea.ref}</a>' in page
