@@ -118,13 +118,21 @@ def membership_add(
 
 
 def _check_window(
-    role: str, starts: datetime | None, expires: datetime | None, *, adding: bool
+    role: str,
+    starts: datetime | None,
+    expires: datetime | None,
+    *,
+    adding: bool,
+    end_required: bool | None = None,
 ) -> None:
-    """The access window: an auditor always has one ("access until" required, also when a
-    role is changed; ``adding``: in the future); when both ends are given, the window must
-    not be empty."""
+    """The access window: an auditor invited or given the role has one ("access until"
+    required; ``adding``: in the future; ``end_required`` defaults to ``adding``); when both
+    ends are given, the window must not be empty. The operator's low-level ``membership_add``
+    (demo, ``openisms user create``) may add a permanent auditor."""
     errors: dict[str, str] = {}
-    if role == Role.AUDITOR and expires is None:
+    if end_required is None:
+        end_required = adding
+    if end_required and role == Role.AUDITOR and expires is None:
         errors["access_expires_at"] = _("An auditor's access needs an end (“access until”).")
     elif adding and expires is not None and expires <= timezone.now():
         errors["access_expires_at"] = _("“Access until” must be in the future.")
@@ -179,7 +187,7 @@ def membership_change_role(
         raise ValidationError({"role": _("Unknown role “%s”.") % role})
     expires = membership.access_expires_at if access_expires_at is UNCHANGED else access_expires_at
     starts = membership.access_starts_at if access_starts_at is UNCHANGED else access_starts_at
-    _check_window(role, starts, expires, adding=False)  # type: ignore[arg-type]
+    _check_window(role, starts, expires, adding=False, end_required=True)  # type: ignore[arg-type]
     with transaction.atomic():
         _ensure_an_owner_remains(
             membership,
